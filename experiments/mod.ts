@@ -1,0 +1,11 @@
+/**
+ * Every experiment escoteria runs, in the order `run-all` runs them.
+ *
+ * @module
+ */
+
+import type { Experiment } from "../lib/scenario.ts";
+import { article } from "./article.ts";
+
+/** All experiments. */
+export const EXPERIMENTS: readonly Experiment[] = [article];

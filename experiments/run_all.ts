@@ -1,0 +1,231 @@
+/**
+ * `deno task run-all`: runs every case of every experiment (or those
+ * `--only` selects), prints a table of cases × observations and writes the
+ * platform's results file atomically. Cases not run are kept from the
+ * existing file, so `--only` never destroys earlier results.
+ *
+ * @module
+ */
+
+import { hostPosix } from "../ffi/posix.ts";
+import {
+  EXIT_USAGE,
+  parseFlags,
+  positiveInteger,
+  printError,
+  UsageError,
+} from "../lib/cli.ts";
+import { describePlatform, platformId } from "../lib/platform_info.ts";
+import {
+  type CaseResult,
+  compareIds,
+  readResults,
+  type Results,
+  ResultsError,
+  SCHEMA_VERSION,
+  writeResults,
+} from "../lib/results.ts";
+import { runCase } from "../lib/run.ts";
+import { type Case, expandCases, type Experiment } from "../lib/scenario.ts";
+import { renderTable } from "../lib/table.ts";
+import { DEFAULT_TRIAL_OPTIONS } from "../lib/trial.ts";
+import { EXPERIMENTS } from "./mod.ts";
+
+const PROGRAM = "run-all";
+
+const USAGE =
+  `Usage: deno task run-all [--only PREFIX]... [--trials N] [--out FILE]
+
+Runs escoteria's TCP teardown experiments over raw libc and writes the
+platform's results as JSON.
+
+  --only PREFIX  run only cases whose experiment name is PREFIX or whose id
+                 starts with PREFIX (repeatable), e.g. article/linger=0
+  --trials N     trials per case (default 3)
+  --out FILE     results file (default results/<os>-<arch>.json); cases not
+                 run are kept from the file already there
+  --help         show this help`;
+
+/** Parsed run-all flags. */
+export interface RunAllOptions {
+  readonly only: readonly string[];
+  readonly trials: number;
+  readonly out: string;
+}
+
+/** Parses run-all's flags; `null` means `--help`. */
+export function parseRunAllArgs(args: string[]): RunAllOptions | null {
+  const { values } = parseFlags(args, {
+    only: { type: "string", multiple: true },
+    trials: { type: "string" },
+    out: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) return null;
+  return {
+    only: values.only ?? [],
+    trials: positiveInteger("--trials", values.trials ?? "3"),
+    out: values.out ??
+      new URL(`../results/${platformId()}.json`, import.meta.url).pathname,
+  };
+}
+
+/** The cases `--only` selects (all when it is empty). */
+export function selectCases(
+  experiments: readonly Experiment[],
+  only: readonly string[],
+): Case[] {
+  const all = experiments.flatMap(expandCases);
+  if (only.length === 0) return all;
+  const chosen = all.filter((c) =>
+    only.some((p) => c.experiment.name === p || c.id.startsWith(p))
+  );
+  if (chosen.length === 0) {
+    throw new UsageError(
+      `nothing matches --only ${only.join(", ")} (experiments: ${
+        experiments.map((e) => e.name).join(", ")
+      })`,
+    );
+  }
+  return chosen;
+}
+
+/** Reads the results already at `out`, if any, refusing foreign files. */
+function existingCases(out: string, platform: string): CaseResult[] {
+  try {
+    Deno.statSync(out);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw new UsageError(`cannot use --out ${out}: ${(e as Error).message}`);
+  }
+  let existing: Results;
+  try {
+    existing = readResults(out);
+  } catch (e) {
+    if (!(e instanceof ResultsError)) throw e;
+    throw new UsageError(
+      `refusing to replace ${e.message} (move it away or pick another --out)`,
+    );
+  }
+  if (existing.platform.id !== platform) {
+    throw new UsageError(
+      `refusing to replace ${out}: it holds results for ${existing.platform.id}, not ${platform}`,
+    );
+  }
+  return existing.cases;
+}
+
+/** Fails early, before any trial runs, when `out` cannot be written. */
+function checkWritable(out: string): void {
+  const probe = `${out}.tmp-${Deno.pid}`;
+  try {
+    Deno.writeTextFileSync(probe, "");
+    Deno.removeSync(probe);
+  } catch (e) {
+    const reason = e instanceof Deno.errors.NotFound
+      ? "its directory does not exist"
+      : (e as Error).message;
+    throw new UsageError(`cannot write --out ${out}: ${reason}`);
+  }
+}
+
+function cell(value: unknown): string {
+  return value === undefined ? "-" : String(value);
+}
+
+/** The terminal table: one block per experiment, headline keys as columns. */
+export function formatTable(
+  experiments: readonly Experiment[],
+  cases: readonly CaseResult[],
+): string {
+  return experiments.flatMap((experiment) => {
+    const rows = cases.filter((c) => c.experiment === experiment.name);
+    if (rows.length === 0) return [];
+    const header = ["case", ...experiment.headline, "stable"];
+    return [
+      renderTable(
+        header,
+        rows.map((c) => [
+          c.id,
+          ...experiment.headline.map((k) => cell(c.observations[k])),
+          c.stable ? "yes" : `NO: ${c.unstableKeys?.join(" ")}`,
+        ]),
+      ),
+    ];
+  }).join("\n\n");
+}
+
+/** Runs run-all with `args`; returns the exit code. */
+export async function main(
+  args: string[],
+  experiments: readonly Experiment[] = EXPERIMENTS,
+): Promise<number> {
+  try {
+    const options = parseRunAllArgs(args);
+    if (options === null) {
+      console.log(USAGE);
+      return 0;
+    }
+    const cases = selectCases(experiments, options.only);
+    const posix = hostPosix();
+    const kept = existingCases(options.out, platformId())
+      .filter((c) => !cases.some((r) => r.id === c.id));
+    checkWritable(options.out);
+
+    const progress = Deno.stderr.isTerminal();
+    const total = cases.length * options.trials;
+    let done = 0;
+    const started = performance.now();
+    const ran = cases.map((c) =>
+      runCase(posix, c, options.trials, DEFAULT_TRIAL_OPTIONS, () => {
+        done++;
+        if (progress) {
+          const line = `\r\x1b[K[${done}/${total}] ${c.id}`;
+          Deno.stderr.writeSync(new TextEncoder().encode(line));
+        }
+      })
+    );
+    if (progress) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
+    const seconds = (performance.now() - started) / 1000;
+
+    const results: Results = {
+      schemaVersion: SCHEMA_VERSION,
+      platform: describePlatform(
+        posix,
+        `deno task run-all ${args.join(" ")}`.trim(),
+      ),
+      cases: [...kept, ...ran].sort((a, b) => compareIds(a.id, b.id)),
+    };
+    writeResults(options.out, results);
+
+    console.log(formatTable(experiments, ran));
+    const errors = ran.flatMap((c) => c.trials).filter((t) => t.error).length;
+    const unstable = ran.filter((c) => !c.stable).length;
+    console.log(
+      `\n${ran.length} cases × ${options.trials} trials in ${
+        seconds.toFixed(2)
+      } s` +
+        (errors ? `, ${errors} trials with errors` : "") +
+        (unstable ? `, ${unstable} unstable cases` : "") +
+        (kept.length ? `, ${kept.length} earlier cases kept` : "") +
+        `\nresults: ${options.out}`,
+    );
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      printError(PROGRAM, `${e.message}`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof Deno.errors.NotCapable) {
+      printError(
+        PROGRAM,
+        `missing permission: ${e.message} (run it as deno task run-all)`,
+      );
+      return EXIT_USAGE;
+    }
+    printError(PROGRAM, e instanceof Error ? e.message : String(e));
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

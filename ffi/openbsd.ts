@@ -1,0 +1,41 @@
+/**
+ * OpenBSD. `dlopen("libc.so")` lets ld.so pick the highest `libc.so.N.M`.
+ * `TCP_INFO` exists on recent releases only (present in `tcp.h` rev 1.24,
+ * 2023-05-19; absent from older revisions); on older ones getsockopt fails
+ * and the state is recorded as that errno.
+ *
+ * Sources: openbsd/src `sys/sys/socket.h` rev 1.108 (AF_INET6 24,
+ * SOCK_NONBLOCK 0x4000, SOCK_CLOEXEC 0x8000, SO_LINGER 0x80, MSG_DONTWAIT
+ * 0x80, MSG_NOSIGNAL 0x400; no SO_NOSIGPIPE, 0x1022 is SO_PEERCRED),
+ * `sys/netinet/tcp.h` rev 1.24 (TCP_INFO 0x09; struct tcp_info starts with
+ * `uint8_t tcpi_state`), `sys/sys/poll.h` rev 1.16 (nfds_t unsigned int, no
+ * POLLRDHUP), `include/errno.h` (`int *__errno(void)`; `sys/sys/errno.h`
+ * holds only the numbers), `sys/sys/fcntl.h` (O_NONBLOCK 0x0004).
+ *
+ * @module
+ */
+
+import { BSD_ERRNO, BSD_SOCKET, BSD_TCP_STATES } from "./_bsd.ts";
+import type { PlatformTable } from "./platform.ts";
+
+/** The OpenBSD table. */
+export const OPENBSD = {
+  os: "openbsd",
+  library: "libc.so",
+  errnoSymbol: "__errno",
+  nfdsType: "u32",
+  sockaddrHasLen: true,
+  constants: {
+    ...BSD_SOCKET,
+    AF_INET6: 24,
+    SOCK_NONBLOCK: 0x4000,
+    SOCK_CLOEXEC: 0x8000,
+    SO_LINGER: 0x80,
+    SO_NOSIGPIPE: null,
+    TCP_STATE_OPTION: { name: "TCP_INFO", value: 9 },
+    MSG_NOSIGNAL: 0x400,
+    POLLRDHUP: null,
+  },
+  errno: BSD_ERRNO,
+  tcpStates: BSD_TCP_STATES,
+} as const satisfies PlatformTable;

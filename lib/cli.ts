@@ -1,0 +1,64 @@
+/**
+ * Command-line parsing shared by escoteria's entry points: `node:util`
+ * `parseArgs` in strict mode, with its errors turned into one-line
+ * {@linkcode UsageError}s.
+ *
+ * @module
+ */
+
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** Bad input on the command line: print the message, exit 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Exit code for bad input. */
+export const EXIT_USAGE = 2;
+
+/** Parses `args` against `options`, throwing {@linkcode UsageError}. */
+export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
+  args: string[],
+  options: T,
+  allowPositionals = false,
+) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals });
+  } catch (e) {
+    throw new UsageError(describeParseError(e));
+  }
+}
+
+function describeParseError(e: unknown): string {
+  const error = e as { code?: string; message?: string };
+  const message = error.message ?? String(e);
+  const flag = /'(-[^']*)'/.exec(message)?.[1];
+  switch (error.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `unknown flag ${flag ?? message}`;
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return `unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? message}`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      return flag ? `flag ${flag.split(" ")[0]} needs a value` : message;
+    default:
+      return message.split("\n")[0]!;
+  }
+}
+
+/** Parses a positive integer flag value, or throws {@linkcode UsageError}. */
+export function positiveInteger(flag: string, text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 1000) {
+    throw new UsageError(
+      `${flag} must be an integer from 1 to 1000, not "${text}"`,
+    );
+  }
+  return Number(text);
+}
+
+/** Writes one line to stderr. */
+export function printError(program: string, message: string): void {
+  console.error(`${program}: ${message}`);
+}
