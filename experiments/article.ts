@@ -70,5 +70,5 @@ export const article: Experiment = {
 
 if (import.meta.main) {
   const { main } = await import("./run_all.ts");
-  Deno.exit(await main(Deno.args, [article]));
+  Deno.exit(main(Deno.args, [article]));
 }

@@ -29,7 +29,6 @@ import { runCase } from "../lib/run.ts";
 import { type Case, expandCases, type Experiment } from "../lib/scenario.ts";
 import { renderTable } from "../lib/table.ts";
 import { DEFAULT_TRIAL_OPTIONS } from "../lib/trial.ts";
-import { EXPERIMENTS } from "./mod.ts";
 
 const PROGRAM = "run-all";
 
@@ -156,10 +155,10 @@ export function formatTable(
 }
 
 /** Runs run-all with `args`; returns the exit code. */
-export async function main(
+export function main(
   args: string[],
-  experiments: readonly Experiment[] = EXPERIMENTS,
-): Promise<number> {
+  experiments: readonly Experiment[],
+): number {
   try {
     const options = parseRunAllArgs(args);
     if (options === null) {
@@ -228,4 +227,9 @@ export async function main(
   }
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  // Imported here, not at the top, so an experiment module can run itself
+  // through main() without an import cycle.
+  const { EXPERIMENTS } = await import("./mod.ts");
+  Deno.exit(main(Deno.args, EXPERIMENTS));
+}
