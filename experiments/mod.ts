@@ -6,6 +6,7 @@
 
 import type { Experiment } from "../lib/scenario.ts";
 import { article } from "./article.ts";
+import { teardown } from "./teardown.ts";
 
 /** All experiments. */
-export const EXPERIMENTS: readonly Experiment[] = [article];
+export const EXPERIMENTS: readonly Experiment[] = [article, teardown];

@@ -171,12 +171,13 @@ export function main(
       .filter((c) => !cases.some((r) => r.id === c.id));
     checkWritable(options.out);
 
+    const trialOptions = { ...DEFAULT_TRIAL_OPTIONS, leftovers: true };
     const progress = Deno.stderr.isTerminal();
     const total = cases.length * options.trials;
     let done = 0;
     const started = performance.now();
     const ran = cases.map((c) =>
-      runCase(posix, c, options.trials, DEFAULT_TRIAL_OPTIONS, () => {
+      runCase(posix, c, options.trials, trialOptions, () => {
         done++;
         if (progress) {
           const line = `\r\x1b[K[${done}/${total}] ${c.id}`;

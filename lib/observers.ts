@@ -23,13 +23,16 @@ export const OBSERVERS = [
   "recv",
 ] as const;
 
-/** Revents names of a zero-timeout poll for every event, `none` if quiet. */
-export function observePoll(posix: Posix, fd: number): Observation {
+/** Revents of a zero-timeout poll for every event the OS has (0 on error). */
+export function pollEverything(posix: Posix, fd: number): number {
   const c = posix.table.constants;
   const events = c.POLLIN | c.POLLPRI | c.POLLOUT | (c.POLLRDHUP ?? 0);
-  const out = posix.poll([{ fd, events }], 0);
-  if (out.value === null) return out.errno;
-  return pollNames(posix.table, out.value[0] ?? 0) || "none";
+  return posix.poll([{ fd, events }], 0).value?.[0] ?? 0;
+}
+
+/** Revents names of a zero-timeout poll for every event, `none` if quiet. */
+export function observePoll(posix: Posix, fd: number): Observation {
+  return pollNames(posix.table, pollEverything(posix, fd)) || "none";
 }
 
 /** `ok` when getpeername() succeeds, else its errno name. */

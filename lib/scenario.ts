@@ -77,6 +77,14 @@ export type Step =
     /** Runs every observer on this side; keys `<as>.<observer>.<checkpoint>`. */
     readonly op: "observe";
     readonly checkpoint: string;
+  }
+  | StepBase & {
+    /**
+     * Waits until the connection is quiet: no segment on the wire and no
+     * change in what this side's poll and both TCP states report for a
+     * short window. Loopback delivers synchronously, so this is brief.
+     */
+    readonly op: "settle";
   };
 
 /** A factor of an experiment and the values it takes. */
@@ -163,5 +171,7 @@ function describeAction(step: Step): string {
       return "wait until the peer's FIN or RST has arrived";
     case "observe":
       return `observe (${step.checkpoint})`;
+    case "settle":
+      return "wait until the connection is quiet";
   }
 }

@@ -2,7 +2,9 @@
  * One trial: establish a loopback connection, interpret a case's steps on
  * both endpoints, record what each step observed, and close every socket at
  * the end whatever happened. A missed deadline or a failed set-up call ends
- * the trial with `error` set; the run goes on.
+ * the trial with `error` set; the run goes on. Where a wire tap is given,
+ * the trial's segments are recorded too, and after both sides have closed
+ * the kernel's leftover sockets for its 4-tuple.
  *
  * @module
  */
@@ -12,31 +14,52 @@ import { pollNames } from "../ffi/pollfd.ts";
 import { type Posix, unwrap } from "../ffi/posix.ts";
 import { formatEndpoint, type SocketAddress } from "../ffi/sockaddr.ts";
 import { Deadline, timed } from "./deadline.ts";
-import { type Observation, observeAll } from "./observers.ts";
+import { readLeftovers } from "./leftovers.ts";
+import { type Observation, observeAll, pollEverything } from "./observers.ts";
+import type { Leftover, Segment } from "./results.ts";
 import type { Side, Step } from "./scenario.ts";
 import { waitReadable, waitTeardown, waitWritable } from "./wait.ts";
-
-/** How a trial runs. */
-export interface TrialOptions {
-  /** Budget of each wait, in milliseconds. */
-  readonly waitMs: number;
-  /** Loopback address to listen on. */
-  readonly address: SocketAddress["address"];
-  readonly family: SocketAddress["family"];
-}
-
-/** Default options: IPv4 loopback, 2 s per wait (the article slept 3 s). */
-export const DEFAULT_TRIAL_OPTIONS: TrialOptions = {
-  waitMs: 2000,
-  address: "127.0.0.1",
-  family: "inet",
-};
 
 /** The two ends as `address:port`. */
 export interface Endpoints {
   readonly client: string;
   readonly server: string;
 }
+
+/** A packet capture a trial can use; see `capture.ts`. */
+export interface WireTap {
+  /** Forgets everything captured so far (before a trial starts). */
+  reset(): void;
+  /** Returns once no frame arrived for `quietMs`, or throws at the deadline. */
+  waitQuiet(quietMs: number, deadline: Deadline): void;
+  /** The segments between `endpoints` since the last reset, in order. */
+  segments(endpoints: Endpoints): Segment[];
+}
+
+/** How a trial runs. */
+export interface TrialOptions {
+  /** Budget of each wait, in milliseconds. */
+  readonly waitMs: number;
+  /** Quiet window of a settle, in milliseconds. */
+  readonly quietMs: number;
+  /** Loopback address to listen on. */
+  readonly address: SocketAddress["address"];
+  readonly family: SocketAddress["family"];
+  /** The wire tap, or why there is none. */
+  readonly wire: WireTap | { readonly unavailable: string } | null;
+  /** Whether to read the kernel's leftover sockets after the trial. */
+  readonly leftovers: boolean;
+}
+
+/** Default options: IPv4 loopback, 2 s per wait (the article slept 3 s). */
+export const DEFAULT_TRIAL_OPTIONS: TrialOptions = {
+  waitMs: 2000,
+  quietMs: 3,
+  address: "127.0.0.1",
+  family: "inet",
+  wire: null,
+  leftovers: false,
+};
 
 /** Everything one trial recorded. */
 export interface TrialRecord {
@@ -45,12 +68,15 @@ export interface TrialRecord {
   /** Milliseconds per timed step; kept out of `observations`. */
   readonly durations: Record<string, number>;
   readonly error: string | null;
+  readonly wire?: Segment[] | null;
+  readonly wireUnavailable?: string;
+  readonly leftovers?: Leftover[] | null;
+  readonly leftoversUnavailable?: string;
 }
 
-/** Sockets a trial opened; every one is closed by {@linkcode closeAll}. */
+/** Sockets a trial opened; every one is closed by `closeAll`. */
 class Sockets {
   readonly #open = new Set<number>();
-  listener = -1;
   readonly fd: Record<Side, number> = { client: -1, server: -1 };
 
   constructor(readonly posix: Posix) {}
@@ -74,18 +100,25 @@ class Sockets {
   }
 }
 
+/** State shared by the steps of one trial. */
+interface Context {
+  readonly sockets: Sockets;
+  readonly options: TrialOptions;
+  readonly obs: Record<string, Observation>;
+  readonly durations: Record<string, number>;
+  /** When the last shutdown() or close() returned. */
+  actionAt: number | null;
+  endpoints: Endpoints | null;
+}
+
 /** Listens, connects and accepts on loopback; returns the endpoints. */
-function establish(
-  sockets: Sockets,
-  options: TrialOptions,
-): Endpoints {
+function establish(sockets: Sockets, options: TrialOptions): Endpoints {
   const { posix } = sockets;
   const c = posix.table.constants;
   const any = { family: options.family, address: options.address, port: 0 };
   const listener = sockets.add(
     unwrap(posix, "socket", posix.socket(options.family)),
   );
-  sockets.listener = listener;
   unwrap(
     posix,
     "setsockopt(SO_REUSEADDR)",
@@ -114,6 +147,9 @@ function establish(
   waitReadable(posix, listener, "accept", deadline);
   const server = sockets.add(unwrap(posix, "accept", posix.accept(listener)));
   sockets.fd.server = server;
+  // The listener has done its job; closing it now keeps it out of the wire
+  // and out of the leftovers.
+  sockets.close(listener);
   const clientAddr = posix.getsockname(client).value!;
   return {
     client: formatEndpoint(clientAddr),
@@ -121,14 +157,83 @@ function establish(
   };
 }
 
-/** Interprets one step, recording into `obs` and `durations`. */
-function perform(
-  sockets: Sockets,
-  step: Step,
-  obs: Record<string, Observation>,
-  durations: Record<string, number>,
-  options: TrialOptions,
-): void {
+/** Records how long after the last teardown action `who` first saw it. */
+function noteTeardownSeen(ctx: Context, who: string, revents: number): void {
+  const c = ctx.sockets.posix.table.constants;
+  const hangup = c.POLLHUP | c.POLLERR | (c.POLLRDHUP ?? 0);
+  const key = `${who}.teardown_seen`;
+  if (
+    ctx.actionAt !== null && (revents & hangup) !== 0 &&
+    !(key in ctx.durations)
+  ) {
+    ctx.durations[key] = performance.now() - ctx.actionAt;
+  }
+}
+
+/** States that wait for an ACK that loopback may delay (delayed ACK). */
+const AWAITING_ACK: ReadonlySet<string> = new Set([
+  "SYN_SENT",
+  "SYN_RECEIVED",
+  "FIN_WAIT1",
+  "CLOSING",
+  "LAST_ACK",
+]);
+
+/**
+ * The TCP states of the connection's sockets: from the kernel's table where
+ * it can be read (so closed, orphaned sockets count too), else from the
+ * trial's open fds.
+ */
+function connectionStates(ctx: Context): string[] {
+  if (ctx.options.leftovers && ctx.endpoints) {
+    const found = readLeftovers(ctx.endpoints);
+    if ("leftovers" in found) {
+      return found.leftovers.map((l) => `${l.side}:${l.state}`);
+    }
+  }
+  const { posix } = ctx.sockets;
+  return (["client", "server"] as const)
+    .filter((side) => ctx.sockets.isOpen(ctx.sockets.fd[side]))
+    .map((side) => `${side}:${posix.tcpState(ctx.sockets.fd[side]).value}`);
+}
+
+/**
+ * Waits until the connection is quiet: nothing new on the wire for a quiet
+ * window, no change in the states or in what `who` polls, and no socket
+ * still waiting for an ACK (a delayed ACK takes up to 200 ms on Linux).
+ */
+function settle(ctx: Context, fd: number, who: string): void {
+  const { posix } = ctx.sockets;
+  const deadline = new Deadline(ctx.options.waitMs);
+  const wire = ctx.options.wire;
+  let awaitingAck = false;
+  const snapshot = () => {
+    const states = connectionStates(ctx);
+    awaitingAck = states.some((s) => AWAITING_ACK.has(s.split(":")[1]!));
+    if (ctx.sockets.isOpen(fd)) {
+      const revents = pollEverything(posix, fd);
+      noteTeardownSeen(ctx, who, revents);
+      states.push(pollNames(posix.table, revents));
+    }
+    return states.join(" ");
+  };
+  let before = snapshot();
+  for (;;) {
+    if (wire && "waitQuiet" in wire) {
+      wire.waitQuiet(ctx.options.quietMs, deadline);
+    } else {
+      posix.poll([], ctx.options.quietMs); // a quiet window with nothing to watch
+    }
+    const after = snapshot();
+    if (after === before && !awaitingAck) return;
+    before = after;
+    deadline.check(`${who}: settle`);
+  }
+}
+
+/** Interprets one step, recording into the context. */
+function perform(ctx: Context, step: Step): void {
+  const { sockets, obs, durations, options } = ctx;
   const { posix } = sockets;
   const fd = sockets.fd[step.side];
   const who = step.as ?? step.side;
@@ -182,11 +287,13 @@ function perform(
     }
     case "shutdown":
       obs[`${who}.shutdown`] = ok(posix.shutdown(fd, step.how));
+      ctx.actionAt = performance.now();
       return;
     case "close": {
       const { value: out, ms } = timed(() => sockets.close(fd));
       obs[`${who}.close`] = ok(out);
       durations[`${who}.close`] = ms;
+      ctx.actionAt = performance.now();
       return;
     }
     case "await_teardown": {
@@ -199,12 +306,50 @@ function perform(
     }
     case "observe": {
       if (!sockets.isOpen(fd)) return;
-      for (const [name, value] of Object.entries(observeAll(posix, fd))) {
+      const seen = observeAll(posix, fd);
+      for (const [name, value] of Object.entries(seen)) {
         obs[`${who}.${name}.${step.checkpoint}`] = value;
       }
       return;
     }
+    case "settle":
+      settle(ctx, fd, who);
+      return;
   }
+}
+
+/** Records the wire and the kernel's leftovers once both sides closed. */
+function afterClose(
+  posix: Posix,
+  endpoints: Endpoints,
+  options: TrialOptions,
+): Partial<TrialRecord> {
+  const out: {
+    wire?: Segment[] | null;
+    wireUnavailable?: string;
+    leftovers?: Leftover[] | null;
+    leftoversUnavailable?: string;
+  } = {};
+  const wire = options.wire;
+  if (wire && "segments" in wire) {
+    // The closing handshake may still be crossing loopback.
+    wire.waitQuiet(options.quietMs, new Deadline(options.waitMs));
+    out.wire = wire.segments(endpoints);
+  } else if (wire) {
+    out.wire = null;
+    out.wireUnavailable = wire.unavailable;
+  } else {
+    posix.poll([], options.quietMs);
+  }
+  if (options.leftovers) {
+    const found = readLeftovers(endpoints);
+    if ("leftovers" in found) out.leftovers = found.leftovers;
+    else {
+      out.leftovers = null;
+      out.leftoversUnavailable = found.unavailable;
+    }
+  }
+  return out;
 }
 
 /**
@@ -217,21 +362,41 @@ export function runTrial(
   steps: readonly Step[],
   options: TrialOptions = DEFAULT_TRIAL_OPTIONS,
 ): TrialRecord {
-  const sockets = new Sockets(posix);
-  const observations: Record<string, Observation> = {};
-  const durations: Record<string, number> = {};
+  const ctx: Context = {
+    sockets: new Sockets(posix),
+    options,
+    obs: {},
+    durations: {},
+    actionAt: null,
+    endpoints: null,
+  };
   let endpoints: Endpoints | null = null;
   let error: string | null = null;
+  let extra: Partial<TrialRecord> = {};
+  const wire = options.wire;
+  if (wire && "reset" in wire) wire.reset();
   try {
-    endpoints = establish(sockets, options);
-    for (const step of steps) {
-      perform(sockets, step, observations, durations, options);
-    }
+    endpoints = establish(ctx.sockets, options);
+    ctx.endpoints = endpoints;
+    for (const step of steps) perform(ctx, step);
   } catch (e) {
     if (e instanceof Deno.errors.NotCapable) throw e;
     error = e instanceof Error ? e.message : String(e);
   } finally {
-    sockets.closeAll();
+    ctx.sockets.closeAll();
   }
-  return { endpoints, observations, durations, error };
+  if (endpoints !== null) {
+    try {
+      extra = afterClose(posix, endpoints, options);
+    } catch (e) {
+      error ??= e instanceof Error ? e.message : String(e);
+    }
+  }
+  return {
+    endpoints,
+    observations: ctx.obs,
+    durations: ctx.durations,
+    error,
+    ...extra,
+  };
 }
