@@ -121,10 +121,15 @@ export class Posix {
     return out;
   }
 
+  /** `fcntl(fd, F_GETFL)`: the file status flags; EBADF for a closed fd. */
+  fileStatusFlags(fd: number): Outcome {
+    return this.#outcome(this.#libc.fcntl(fd, this.table.constants.F_GETFL, 0));
+  }
+
   /** Sets O_NONBLOCK through fcntl (for OSes without SOCK_NONBLOCK). */
   setNonblocking(fd: number): Outcome {
     const c = this.table.constants;
-    const flags = this.#outcome(this.#libc.fcntl(fd, c.F_GETFL, 0));
+    const flags = this.fileStatusFlags(fd);
     if (flags.ret < 0) return flags;
     return this.#outcome(
       this.#libc.fcntl(fd, c.F_SETFL, flags.ret | c.O_NONBLOCK),

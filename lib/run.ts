@@ -33,13 +33,12 @@ export function runCase(
   const results: TrialResult[] = [];
   for (let i = 0; i < trials; i++) {
     const record = runTrial(posix, steps, options);
+    const { durations, ...rest } = record;
     const result: TrialResult = {
-      endpoints: record.endpoints,
-      observations: record.observations,
+      ...rest,
       durations: Object.fromEntries(
-        Object.entries(record.durations).map(([k, v]) => [k, roundMs(v)]),
+        Object.entries(durations).map(([k, v]) => [k, roundMs(v)]),
       ),
-      error: record.error,
     };
     results.push(result);
     onTrial?.(c, i, result);
