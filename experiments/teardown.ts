@@ -10,9 +10,9 @@
  *
  * Sequence, packetdrill-style: [peer send("DATA"), actor leaves it unread],
  * [actor setsockopt(SO_LINGER)], observe (before), [actor shutdown(how)],
- * observe (after_shutdown), [actor close()], observe (after_close), peer
- * send("MORE") twice with a settle after each, observe (after_peer_send),
- * settle, observe (after_settle). Every observer runs on each side whose fd
+ * settle, observe (after_shutdown), [actor close()], settle, observe
+ * (after_close), peer send("MORE") twice with a settle after each, observe
+ * (after_peer_send), settle, observe (after_settle). Every observer runs on each side whose fd
  * is still open; see `lib/observers.ts` for the observers and their order.
  *
  * @module
@@ -65,7 +65,12 @@ export function teardownSteps(params: Params): Step[] {
       how: params.shutdown as ShutdownHow,
     });
   }
-  steps.push(...observeBoth(actor, peer, "after_shutdown"));
+  // The FIN (if any) and its ACK cross loopback before anyone looks, so the
+  // actor reads FIN_WAIT2, not sometimes FIN_WAIT1.
+  steps.push(
+    { side: peer, as: "peer", op: "settle" },
+    ...observeBoth(actor, peer, "after_shutdown"),
+  );
   if (params.close === "yes") {
     steps.push({ side: actor, as: "actor", op: "close" });
   }
