@@ -29,6 +29,7 @@ import { runCase } from "../lib/run.ts";
 import { type Case, expandCases, type Experiment } from "../lib/scenario.ts";
 import { renderTable } from "../lib/table.ts";
 import { DEFAULT_TRIAL_OPTIONS } from "../lib/trial.ts";
+import { regenerateMatrix, RESULTS_DIR } from "./matrix.ts";
 
 const PROGRAM = "run-all";
 
@@ -154,6 +155,24 @@ export function formatTable(
   }).join("\n\n");
 }
 
+/**
+ * Rebuilds the matrix when `out` is in the project's results folder (a file
+ * elsewhere is the user's own); says what happened.
+ */
+function updateMatrix(out: string, experiments: readonly Experiment[]): string {
+  const dir = out.slice(0, out.lastIndexOf("/")) || "/";
+  if (Deno.realPathSync(dir) !== Deno.realPathSync(RESULTS_DIR)) {
+    return "not rebuilt (--out is outside results/; deno task matrix --dir)";
+  }
+  try {
+    regenerateMatrix(RESULTS_DIR, experiments);
+    return `${RESULTS_DIR}/MATRIX.md`;
+  } catch (e) {
+    if (!(e instanceof ResultsError)) throw e;
+    return `not rebuilt: ${e.message}`;
+  }
+}
+
 /** Runs run-all with `args`; returns the exit code. */
 export function main(
   args: string[],
@@ -197,6 +216,7 @@ export function main(
       cases: [...kept, ...ran].sort((a, b) => compareIds(a.id, b.id)),
     };
     writeResults(options.out, results);
+    const matrix = updateMatrix(options.out, experiments);
 
     console.log(formatTable(experiments, ran));
     const errors = ran.flatMap((c) => c.trials).filter((t) => t.error).length;
@@ -208,7 +228,7 @@ export function main(
         (errors ? `, ${errors} trials with errors` : "") +
         (unstable ? `, ${unstable} unstable cases` : "") +
         (kept.length ? `, ${kept.length} earlier cases kept` : "") +
-        `\nresults: ${options.out}`,
+        `\nresults: ${options.out}\nmatrix: ${matrix}`,
     );
     return 0;
   } catch (e) {
