@@ -1,7 +1,8 @@
 /**
  * `deno task bench`: wall time of every experiment (all cases, 3 trials
  * each, as run-all runs them), time per case, the whole run, and the cost
- * of one FFI call. Speed is reported here, never asserted in tests.
+ * of one FFI call and of one `readLeftovers()`. Speed is reported here,
+ * never asserted in tests.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import {
 } from "../lib/cli.ts";
 import { runCase } from "../lib/run.ts";
 import { expandCases } from "../lib/scenario.ts";
+import { readLeftovers } from "../lib/leftovers.ts";
 import { renderTable } from "../lib/table.ts";
 import { DEFAULT_TRIAL_OPTIONS } from "../lib/trial.ts";
 import { EXPERIMENTS } from "./mod.ts";
@@ -23,7 +25,8 @@ import { EXPERIMENTS } from "./mod.ts";
 const USAGE = `Usage: deno task bench [--rounds N] [--trials N]
 
 Times every experiment as run-all runs it (default: 3 trials per case),
-over N rounds (default 5), and the cost of one FFI call.`;
+over N rounds (default 5), the cost of one FFI call and of one
+readLeftovers() (the kernel's sockets for a trial's 4-tuple).`;
 
 /** Median of a non-empty list. */
 function median(values: number[]): number {
@@ -50,6 +53,16 @@ function main(args: string[]): number {
   const start = performance.now();
   for (let i = 0; i < calls; i++) posix.close(-1);
   const nsPerCall = ((performance.now() - start) * 1e6) / calls;
+
+  // One readLeftovers() call, as trials make it during a settle: a netlink
+  // socket opened, two sock_diag lookups, the socket closed.
+  const lookups = 2_000;
+  const nowhere = { client: "127.0.0.1:1", server: "127.0.0.1:2" };
+  const leftoversStart = performance.now();
+  let leftovers = readLeftovers(nowhere, posix);
+  for (let i = 1; i < lookups; i++) leftovers = readLeftovers(nowhere, posix);
+  const usPerLeftovers = ((performance.now() - leftoversStart) * 1e3) /
+    lookups;
 
   const rows: string[][] = [];
   const totals: number[] = new Array(rounds).fill(0);
@@ -91,6 +104,13 @@ function main(args: string[]): number {
   );
   console.log(
     `\nFFI call (close(-1) + errno read): ${nsPerCall.toFixed(0)} ns`,
+  );
+  console.log(
+    "unavailable" in leftovers
+      ? `readLeftovers(): unavailable (${leftovers.unavailable})`
+      : `readLeftovers() (2 sock_diag lookups): ${
+        usPerLeftovers.toFixed(0)
+      } µs`,
   );
   console.log(
     `The article's script sleeps 8 s per case: ${

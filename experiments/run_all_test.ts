@@ -107,6 +107,31 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "run-all, with its task's permissions, records the kernel's leftovers in every trial on Linux",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const dir = Deno.makeTempDirSync();
+    const out = `${dir}/results.json`;
+    // The server shuts down first, so it is the side left in TIME_WAIT.
+    const id =
+      "teardown/actor=server,close=no,linger=off,shutdown=wr,unread=none";
+    const run = await runAll("--only", id, "--trials", "2", "--out", out);
+    assert.equal(run.code, 0, run.stderr);
+    const [result] = readResults(out).cases.filter((c) => c.id === id);
+    assert.equal(result?.trials.length, 2);
+    for (const trial of result!.trials) {
+      assert.equal(trial.leftoversUnavailable, undefined);
+      assert.deepEqual(trial.leftovers, [{
+        side: "server",
+        state: "TIME_WAIT",
+      }]);
+    }
+    Deno.removeSync(dir, { recursive: true });
+  },
+});
+
 Deno.test("run-all refuses to replace a malformed or foreign results file", async (t) => {
   const dir = Deno.makeTempDirSync();
   const out = `${dir}/results.json`;
