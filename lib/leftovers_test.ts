@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { requireTool } from "./testing/tools.ts";
 import { hostPosix } from "../ffi/posix.ts";
 import type { SocketAddress } from "../ffi/sockaddr.ts";
 import {
@@ -115,28 +116,9 @@ const SS_STATES: Record<string, string> = {
   "CLOSING": "CLOSING",
 };
 
-function ssVersion(): string | null {
-  if (!linux) return null;
-  try {
-    const out = new Deno.Command("ss", {
-      args: ["-V"],
-      stdout: "piped",
-      stderr: "null",
-    })
-      .outputSync();
-    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-}
-
-const ss = ssVersion();
-if (linux && ss === null) {
-  console.warn(
-    "ss (iproute2) is not installed: the cross-checks with ss are skipped",
-  );
-}
+const ss = linux
+  ? requireTool("ss", ["-V"], "the cross-checks with ss (iproute2)")
+  : null;
 
 /** What `ss` lists for the connection, as leftovers. */
 function ssLeftovers(endpoints: LeftoverEndpoints): Leftover[] {
