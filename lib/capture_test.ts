@@ -3,7 +3,12 @@ import { hostPosix, unwrap } from "../ffi/posix.ts";
 import { formatEndpoint } from "../ffi/sockaddr.ts";
 import { article } from "../experiments/article.ts";
 import { teardown } from "../experiments/teardown.ts";
-import { type LoopbackCapture, openCapture } from "./capture.ts";
+import { BPF } from "../ffi/bpf.ts";
+import {
+  LOOPBACK_TCP_FILTER,
+  type LoopbackCapture,
+  openCapture,
+} from "./capture.ts";
 import { Deadline } from "./deadline.ts";
 import type { Segment, TrialResult } from "./results.ts";
 import { runCase } from "./run.ts";
@@ -249,4 +254,16 @@ Deno.test("formatEndpoint() writes endpoints the way tcpdump lines are mapped", 
     formatEndpoint({ family: "inet", address: "127.0.0.1", port: 5000 }),
   ]);
   assert.deepEqual(lines.map((l) => [l.flags, l.len]), [["S", 0], ["R.", 0]]);
+});
+
+Deno.test("every jump of the loopback filter lands on an instruction and every path returns", () => {
+  const program = LOOPBACK_TCP_FILTER;
+  program.forEach((insn, i) => {
+    if ((insn.code & 0x07) === BPF.JMP) {
+      assert.ok(i + 1 + insn.jt < program.length, `jt of ${i}`);
+      assert.ok(i + 1 + insn.jf < program.length, `jf of ${i}`);
+    }
+  });
+  assert.equal(program.at(-1)!.code, BPF.RET | BPF.K);
+  assert.equal(program.at(-1)!.k, 0);
 });
