@@ -9,7 +9,7 @@ import {
   type LoopbackCapture,
   openCapture,
 } from "./capture.ts";
-import { Deadline } from "./deadline.ts";
+import { Deadline, DeadlineExceeded } from "./deadline.ts";
 import type { Segment, TrialResult } from "./results.ts";
 import { runCase } from "./run.ts";
 import { type Case, expandCases } from "./scenario.ts";
@@ -215,6 +215,7 @@ Deno.test({
         for (const trial of runWithCapture(capture, ids[0]!, 2, six)) {
           trials.push({ id: `${ids[0]} over IPv6`, trial });
         }
+        assert.equal(capture.dropped, 0, "the kernel dropped frames");
       });
       // tcpdump reads in order: once it shows the sentinel's reset, it has
       // shown every segment of every trial.
@@ -266,4 +267,25 @@ Deno.test("every jump of the loopback filter lands on an instruction and every p
   });
   assert.equal(program.at(-1)!.code, BPF.RET | BPF.K);
   assert.equal(program.at(-1)!.k, 0);
+});
+
+Deno.test({
+  name:
+    "waitQuiet() returns no sooner than its quiet window and throws when the deadline comes first",
+  ignore: noCapture !== null,
+  fn: () => {
+    withCapture((capture) => {
+      const trial = runTrial(posix, [], {
+        ...DEFAULT_TRIAL_OPTIONS,
+        wire: capture,
+      });
+      const started = performance.now();
+      capture.waitQuiet(20, new Deadline(2000), trial.endpoints!);
+      assert.ok(performance.now() - started >= 20);
+      assert.throws(
+        () => capture.waitQuiet(50, new Deadline(5), trial.endpoints!),
+        DeadlineExceeded,
+      );
+    });
+  },
 });
