@@ -8,6 +8,7 @@
  */
 
 import { hostPosix } from "../ffi/posix.ts";
+import { openCapture } from "../lib/capture.ts";
 import {
   EXIT_USAGE,
   parseFlags,
@@ -15,6 +16,7 @@ import {
   printError,
   UsageError,
 } from "../lib/cli.ts";
+import { preparePcapDir, writeTrialPcap } from "../lib/pcap_dir.ts";
 import { describePlatform, platformId } from "../lib/platform_info.ts";
 import {
   type CaseResult,
@@ -35,6 +37,7 @@ const PROGRAM = "run-all";
 
 const USAGE =
   `Usage: deno task run-all [--only PREFIX]... [--trials N] [--out FILE]
+                          [--pcap DIR]
 
 Runs escoteria's TCP teardown experiments over raw libc and writes the
 platform's results as JSON.
@@ -44,13 +47,20 @@ platform's results as JSON.
   --trials N     trials per case (default 3)
   --out FILE     results file (default results/<os>-<arch>.json); cases not
                  run are kept from the file already there
-  --help         show this help`;
+  --pcap DIR     also write each trial's segments as a pcap file,
+                 DIR/<case id>.<trial>.pcap (needs the capture, see below)
+  --help         show this help
+
+On Linux each trial's TCP segments are captured on lo through an AF_PACKET
+socket, which needs CAP_NET_RAW (root); without it "wire" is null and
+"wireUnavailable" says why.`;
 
 /** Parsed run-all flags. */
 export interface RunAllOptions {
   readonly only: readonly string[];
   readonly trials: number;
   readonly out: string;
+  readonly pcap: string | null;
 }
 
 /** Parses run-all's flags; `null` means `--help`. */
@@ -59,6 +69,7 @@ export function parseRunAllArgs(args: string[]): RunAllOptions | null {
     only: { type: "string", multiple: true },
     trials: { type: "string" },
     out: { type: "string" },
+    pcap: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) return null;
@@ -67,6 +78,7 @@ export function parseRunAllArgs(args: string[]): RunAllOptions | null {
     trials: positiveInteger("--trials", values.trials ?? "3"),
     out: values.out ??
       new URL(`../results/${platformId()}.json`, import.meta.url).pathname,
+    pcap: values.pcap ?? null,
   };
 }
 
@@ -178,6 +190,7 @@ export function main(
   args: string[],
   experiments: readonly Experiment[],
 ): number {
+  let capture: ReturnType<typeof openCapture> | undefined;
   try {
     const options = parseRunAllArgs(args);
     if (options === null) {
@@ -189,14 +202,36 @@ export function main(
     const kept = existingCases(options.out, platformId())
       .filter((c) => !cases.some((r) => r.id === c.id));
     checkWritable(options.out);
-
-    const trialOptions = { ...DEFAULT_TRIAL_OPTIONS, leftovers: true };
+    capture = openCapture(posix);
+    if (options.pcap !== null) {
+      if ("unavailable" in capture) {
+        throw new UsageError(
+          `cannot write --pcap: no capture: ${capture.unavailable}`,
+        );
+      }
+      preparePcapDir(options.pcap);
+    }
+    const tap = capture;
+    const pcapDir = options.pcap;
+    const trialOptions = {
+      ...DEFAULT_TRIAL_OPTIONS,
+      leftovers: true,
+      wire: tap,
+    };
     const progress = Deno.stderr.isTerminal();
     const total = cases.length * options.trials;
     let done = 0;
     const started = performance.now();
     const ran = cases.map((c) =>
-      runCase(posix, c, options.trials, trialOptions, () => {
+      runCase(posix, c, options.trials, trialOptions, (_, trial, result) => {
+        if (pcapDir !== null && "frames" in tap && result.endpoints) {
+          writeTrialPcap(
+            pcapDir,
+            c.id,
+            trial + 1,
+            tap.frames(result.endpoints),
+          );
+        }
         done++;
         if (progress) {
           const line = `\r\x1b[K[${done}/${total}] ${c.id}`;
@@ -228,6 +263,8 @@ export function main(
         (errors ? `, ${errors} trials with errors` : "") +
         (unstable ? `, ${unstable} unstable cases` : "") +
         (kept.length ? `, ${kept.length} earlier cases kept` : "") +
+        `\n${wireSummary(ran, tap)}` +
+        (pcapDir !== null ? `\npcap files: ${pcapDir}` : "") +
         `\nresults: ${options.out}\nmatrix: ${matrix}`,
     );
     return 0;
@@ -245,7 +282,25 @@ export function main(
     }
     printError(PROGRAM, e instanceof Error ? e.message : String(e));
     return 1;
+  } finally {
+    if (capture && "close" in capture) capture.close();
   }
+}
+
+/** The summary line saying whether the wire was captured, or why not. */
+function wireSummary(
+  cases: readonly CaseResult[],
+  tap: ReturnType<typeof openCapture>,
+): string {
+  if ("unavailable" in tap) return `wire: not captured: ${tap.unavailable}`;
+  const trials = cases.flatMap((c) => c.trials);
+  const captured = trials.filter((t) => Array.isArray(t.wire)).length;
+  const dropped = tap.dropped;
+  const which = captured === trials.length ? "all" : `${captured} of`;
+  return `wire: captured on lo for ${which} ${trials.length} trials` +
+    (dropped
+      ? ` (the kernel dropped ${dropped} frames: some wires are incomplete)`
+      : "");
 }
 
 if (import.meta.main) {

@@ -66,6 +66,8 @@ export function libcSymbols(table: PlatformTable) {
     // third argument as a named int is right on x86_64 and unverified on
     // macOS arm64, where variadic arguments go on the stack.
     fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+    // unsigned int if_nametoindex(const char *ifname): 0 when unknown
+    if_nametoindex: { parameters: ["buffer"], result: "u32", optional: true },
     // const char *gnu_get_libc_version(void): glibc only
     gnu_get_libc_version: {
       parameters: [],

@@ -187,6 +187,41 @@ export class Posix {
     };
   }
 
+  /** `setsockopt()` with an already-encoded option value. */
+  setRawOption(
+    fd: number,
+    level: number,
+    name: number,
+    value: Uint8Array<ArrayBuffer>,
+  ): Outcome {
+    return this.#outcome(
+      this.#libc.setsockopt(fd, level, name, value, value.byteLength),
+    );
+  }
+
+  /** `getsockopt()` into `value`; `ret` is 0 and `value` is filled on success. */
+  getRawOption(
+    fd: number,
+    level: number,
+    name: number,
+    value: Uint8Array<ArrayBuffer>,
+  ): Outcome {
+    return this.#outcome(
+      this.#libc.getsockopt(fd, level, name, value, socklen(value.byteLength)),
+    );
+  }
+
+  /**
+   * `if_nametoindex(name)`: the interface's index, or `null` where the
+   * interface does not exist or libc lacks the call.
+   */
+  ifNameToIndex(name: string): number | null {
+    const fn = this.#libc.if_nametoindex;
+    if (fn === null) return null;
+    const index = fn(new TextEncoder().encode(`${name}\0`));
+    return index === 0 ? null : index;
+  }
+
   /** `getsockopt(SOL_SOCKET, SO_LINGER)` (SO_LINGER_SEC on macOS). */
   getLinger(fd: number): ValueOutcome<Linger> {
     const c = this.table.constants;

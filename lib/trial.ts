@@ -30,8 +30,11 @@ export interface Endpoints {
 export interface WireTap {
   /** Forgets everything captured so far (before a trial starts). */
   reset(): void;
-  /** Returns once no frame arrived for `quietMs`, or throws at the deadline. */
-  waitQuiet(quietMs: number, deadline: Deadline): void;
+  /**
+   * Returns once no frame arrived for `quietMs` (only frames between
+   * `endpoints` count when they are given), or throws at the deadline.
+   */
+  waitQuiet(quietMs: number, deadline: Deadline, endpoints?: Endpoints): void;
   /** The segments between `endpoints` since the last reset, in order. */
   segments(endpoints: Endpoints): Segment[];
 }
@@ -220,7 +223,7 @@ function settle(ctx: Context, fd: number, who: string): void {
   let before = snapshot();
   for (;;) {
     if (wire && "waitQuiet" in wire) {
-      wire.waitQuiet(ctx.options.quietMs, deadline);
+      wire.waitQuiet(ctx.options.quietMs, deadline, ctx.endpoints ?? undefined);
     } else {
       posix.poll([], ctx.options.quietMs); // a quiet window with nothing to watch
     }
@@ -333,7 +336,7 @@ function afterClose(
   const wire = options.wire;
   if (wire && "segments" in wire) {
     // The closing handshake may still be crossing loopback.
-    wire.waitQuiet(options.quietMs, new Deadline(options.waitMs));
+    wire.waitQuiet(options.quietMs, new Deadline(options.waitMs), endpoints);
     out.wire = wire.segments(endpoints);
   } else if (wire) {
     out.wire = null;
