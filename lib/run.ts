@@ -50,9 +50,12 @@ export function runCase(
 export function foldTrials(c: Case, trials: TrialResult[]): CaseResult {
   const first = trials[0];
   if (!first) throw new RangeError(`Case ${c.id} has no trials`);
+  // The wire and the leftovers are evidence, compared like observations.
   const views = trials.map((t): Record<string, Observation> => ({
     ...t.observations,
     ...(t.error ? { error: t.error } : {}),
+    ...(t.wire ? { wire: JSON.stringify(t.wire) } : {}),
+    ...(t.leftovers ? { leftovers: JSON.stringify(t.leftovers) } : {}),
   }));
   const keys = new Set(views.flatMap((v) => Object.keys(v)));
   const unstableKeys = [...keys].filter((k) =>
