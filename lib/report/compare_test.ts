@@ -163,3 +163,27 @@ Deno.test("wireNotation() writes direction, flags and length", () => {
   );
   assert.equal(wireNotation([]), "(no segment)");
 });
+
+Deno.test("the article's transcription sits beside the Linux run without invented values", () => {
+  const results = loadPlatforms([
+    new URL("../../results/openbsd-unknown-article.json", import.meta.url)
+      .pathname,
+  ]);
+  const reference = results[0]!;
+  assert.equal(reference.platform.source, "transcribed");
+  assert.equal(reference.platform.deno, null);
+  const [article] = compareResults(results, EXPERIMENTS).experiments;
+  assert.deepEqual(
+    article?.cases.map((c) => [c.id, c.rows.map((r) => [r.key, r.values[0]])]),
+    [
+      ["article/linger=off,shutdown=wr", [["client.connected.after_wait", 1]]],
+      ["article/linger=0,shutdown=wr", [["client.connected.after_wait", 0]]],
+    ],
+  );
+  // The traces: the client's FIN three seconds later with linger off, the
+  // server's RST right after its FIN with SO_LINGER {1, 0}.
+  assert.deepEqual(article?.cases.map((c) => c.wire.values[0]), [
+    "→S ←S. →. →P.4 ←. ←P.4 →. ←F. →. →F. ←.",
+    "→S ←S. →. →P.4 ←. ←P.4 →. ←F. →. ←R.",
+  ]);
+});

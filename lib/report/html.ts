@@ -31,7 +31,9 @@ th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: left; vertical-al
 th { background: #f3f3f3; }
 th.group { text-align: center; border-left: 2px solid #888; }
 td.first, th.first { border-left: 2px solid #888; }
-tr.differs td, tr.differs th { background: #fff2cc; }
+tr.differs td, tr.differs th, td.d { background: #fff2cc; }
+td.d { font-weight: bold; }
+.scroll { overflow-x: auto; }
 td.absent { color: #999; }
 .count { font-weight: bold; }
 .count.none { font-weight: normal; color: #555; }
@@ -74,7 +76,7 @@ const SCRIPT = `
 function valueCell(row: Row, i: number, first: boolean): string {
   const value = row.values[i];
   const classes = [
-    value === undefined ? "absent" : "v",
+    value === undefined ? "absent" : row.differs ? "v d" : "v",
     ...(first ? ["first"] : []),
   ];
   const text = h(formatObservation(value)) +
@@ -126,18 +128,16 @@ function matrix(e: ExperimentComparison, platforms: readonly Platform[]) {
         return valueCell(r, i, j === 0);
       }).join("")
     ).join("");
-    return `<tr class="filterable${
-      c.differences ? " differs" : ""
-    }" data-differences="${c.differences}"><td><a href="#${
+    return `<tr class="filterable" data-differences="${c.differences}"><td><a href="#${
       h(caseAnchor(c.id))
     }"><code>${h(c.id)}</code></a></td><td>${c.differences}</td>${cells}</tr>`;
   });
   return [
-    `<table class="matrix"><thead>`,
+    `<div class="scroll"><table class="matrix"><thead>`,
     ...head,
     "</thead><tbody>",
     ...rows,
-    "</tbody></table>",
+    "</tbody></table></div>",
   ].join("\n");
 }
 
@@ -199,7 +199,7 @@ function caseSection(
       c.wire.values.map((w) =>
         w === undefined
           ? `<td class="absent">—</td>`
-          : `<td class="v">${h(w)}</td>`
+          : `<td class="${c.wire.differs ? "v d" : "v"}">${h(w)}</td>`
       ).join("")
     }</tr>`,
   );

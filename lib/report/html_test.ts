@@ -102,7 +102,8 @@ Deno.test("renderHtml() marks the cases and rows that differ for the filter", ()
   assert.equal(
     html.match(/<tr class="filterable differs" data-differences="1">/g)
       ?.length,
-    4,
-    "three observation rows, and the matrix row of the case with one",
+    3,
   );
+  // Two platforms' cells: two observation rows, the wire, one headline key.
+  assert.equal(html.match(/<td class="v d">/g)?.length, 2 * 4);
 });
