@@ -56,6 +56,16 @@ function checkOutDir(dir: string): void {
   if (!info.isDirectory) {
     throw new UsageError(`cannot use --out-dir ${dir}: not a directory`);
   }
+  const probe = `${dir}/REPORT.md.tmp-${Deno.pid}`;
+  try {
+    Deno.writeTextFileSync(probe, "");
+    Deno.removeSync(probe);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) throw e;
+    throw new UsageError(
+      `cannot write --out-dir ${dir}: ${(e as Error).message}`,
+    );
+  }
 }
 
 /** Runs the report with `args`; returns the exit code. */

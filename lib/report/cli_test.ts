@@ -147,6 +147,11 @@ Deno.test("report rejects bad input with one line naming file and field, exit 2,
       ["--out-dir", `${dir}/nosuch`, good],
       /^report: cannot use --out-dir \/\S+\/nosuch: it does not exist$/,
     ],
+    [
+      "an output directory that is a file",
+      ["--out-dir", `${dir}/REPORT.md`, good],
+      /^report: cannot use --out-dir \/\S+\/REPORT\.md: not a directory$/,
+    ],
   ];
   for (const [name, args, pattern] of cases) {
     await t.step(name, async () => {

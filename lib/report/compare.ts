@@ -57,6 +57,8 @@ export interface CaseComparison {
   readonly wire: WireRow;
   /** Each platform's trials; `undefined` where it has not this case. */
   readonly trials: readonly (readonly TrialResult[] | undefined)[];
+  /** Indices of the platforms that have this case. */
+  readonly platforms: readonly number[];
   /** Rows that differ, the wire included. */
   readonly differences: number;
 }
@@ -68,6 +70,8 @@ export interface ExperimentComparison {
   readonly intent: string | null;
   /** The keys the matrix shows. */
   readonly headline: readonly string[];
+  /** Indices of the platforms that have any case of it. */
+  readonly platforms: readonly number[];
   readonly cases: readonly CaseComparison[];
 }
 
@@ -131,6 +135,7 @@ function compareCase(
     rows,
     wire,
     trials: found.map((c) => c?.trials),
+    platforms: found.flatMap((c, i) => c ? [i] : []),
     differences: rows.filter((r) => r.differs).length + (wire.differs ? 1 : 0),
   };
 }
@@ -165,6 +170,7 @@ export function compareResults(
     return [{
       name,
       intent: experiment?.intent ?? null,
+      platforms: byId.flatMap((m, i) => ids.some((id) => m.has(id)) ? [i] : []),
       headline: experiment?.headline ??
         [
           ...new Set(

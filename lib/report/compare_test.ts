@@ -40,6 +40,7 @@ Deno.test("compareResults() finds exactly the cells the second fixture changed",
     .map((c) => [c.id, c.differences]);
   assert.deepEqual(counts, [
     ["article/linger=off,shutdown=wr", 2],
+    ["article/linger=0,shutdown=rd", 0],
     ["article/linger=0,shutdown=wr", 1],
   ]);
 });

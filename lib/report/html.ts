@@ -101,6 +101,10 @@ function platformsTable(platforms: readonly Platform[]): string {
   ].join("\n");
 }
 
+function ids(platforms: readonly Platform[]): string {
+  return platforms.map((p) => `<code>${h(p.id)}</code>`).join(", ");
+}
+
 function caseAnchor(id: string): string {
   return `case-${id}`;
 }
@@ -109,11 +113,12 @@ function matrix(e: ExperimentComparison, platforms: readonly Platform[]) {
   const n = e.headline.length;
   const head = [
     `<tr><th rowspan="2">case</th><th rowspan="2">differences</th>${
-      platforms.map((p) => `<th class="group" colspan="${n}">${h(p.id)}</th>`)
-        .join("")
+      e.platforms.map((i) =>
+        `<th class="group" colspan="${n}">${h(platforms[i]!.id)}</th>`
+      ).join("")
     }</tr>`,
     `<tr>${
-      platforms.map(() =>
+      e.platforms.map(() =>
         e.headline.map((k, j) =>
           `<th${j === 0 ? ' class="first"' : ""}><code>${h(k)}</code></th>`
         ).join("")
@@ -121,7 +126,7 @@ function matrix(e: ExperimentComparison, platforms: readonly Platform[]) {
     }</tr>`,
   ];
   const rows = e.cases.map((c) => {
-    const cells = platforms.map((_, i) =>
+    const cells = e.platforms.map((i) =>
       e.headline.map((k, j) => {
         const r = c.rows.find((r) => r.key === k);
         if (!r) return `<td class="absent${j === 0 ? " first" : ""}">—</td>`;
@@ -147,11 +152,8 @@ function platformWire(
   caseId: string,
 ): string {
   const parts = [`<div class="platform-wire"><h4>${h(platform.id)}</h4>`];
-  if (trials === undefined) {
-    parts.push("<p>not run</p>");
-  } else {
-    const groups = groupTrialsByWire(trials);
-    for (const g of groups) {
+  if (trials !== undefined) {
+    for (const g of groupTrialsByWire(trials)) {
       const which = trialNumbers(g.trials);
       if (g.wire === null) {
         parts.push(`<p>${which}: no wire evidence (${h(g.unavailable)})</p>`);
@@ -178,6 +180,7 @@ function caseSection(
     ...c.rows.filter((r) => r.differs).map((r) => `<code>${h(r.key)}</code>`),
     ...(c.wire.differs ? ["the wire"] : []),
   ];
+  const missing = platforms.filter((_, i) => !c.platforms.includes(i));
   const count = c.differences === 0
     ? `<p class="count none">No differences between platforms.</p>`
     : `<p class="count">Differences: ${c.differences} (${
@@ -187,7 +190,7 @@ function caseSection(
     `<tr class="filterable${r.differs ? " differs" : ""}" data-differences="${
       r.differs ? 1 : 0
     }"><th><code>${h(r.key)}</code>${r.differs ? " ≠" : ""}</th>${
-      platforms.map((_, i) => valueCell(r, i, false)).join("")
+      c.platforms.map((i) => valueCell(r, i, false)).join("")
     }</tr>`
   );
   rows.push(
@@ -196,7 +199,7 @@ function caseSection(
     }" data-differences="${c.wire.differs ? 1 : 0}"><th>wire${
       c.wire.differs ? " ≠" : ""
     }</th>${
-      c.wire.values.map((w) =>
+      c.platforms.map((i) => c.wire.values[i]).map((w) =>
         w === undefined
           ? `<td class="absent">—</td>`
           : `<td class="${c.wire.differs ? "v d" : "v"}">${h(w)}</td>`
@@ -212,6 +215,9 @@ function caseSection(
     c.explanation === null
       ? "<p>This escoteria does not define the experiment; no explanation.</p>"
       : `<p class="explanation">Steps: ${h(c.explanation)}.</p>`,
+    ...(missing.length
+      ? [`<p>No results for this case from ${ids(missing)}.</p>`]
+      : []),
     ...(c.steps.length
       ? [
         `<details><summary>every step</summary><ol>${
@@ -220,12 +226,12 @@ function caseSection(
       ]
       : []),
     `<table class="observations"><thead><tr><th>observation</th>${
-      platforms.map((p) => `<th>${h(p.id)}</th>`).join("")
+      c.platforms.map((i) => `<th>${h(platforms[i]!.id)}</th>`).join("")
     }</tr></thead><tbody>`,
     ...rows,
     "</tbody></table>",
     `<div class="wire">`,
-    ...platforms.map((p, i) => platformWire(p, c.trials[i], c.id)),
+    ...c.platforms.map((i) => platformWire(platforms[i]!, c.trials[i], c.id)),
     "</div>",
     "</section>",
   ].join("\n");
@@ -236,6 +242,7 @@ function experimentSection(
   platforms: readonly Platform[],
 ): string {
   const differing = e.cases.filter((c) => c.differences > 0).length;
+  const missing = platforms.filter((_, i) => !e.platforms.includes(i));
   return [
     `<section class="experiment filterable" id="experiment-${
       h(e.name)
@@ -245,6 +252,9 @@ function experimentSection(
       h(e.intent ?? "This escoteria does not define this experiment.")
     }</p>`,
     `<p>${e.cases.length} cases, ${differing} with differences between platforms.</p>`,
+    ...(missing.length
+      ? [`<p>No results for this experiment from ${ids(missing)}.</p>`]
+      : []),
     matrix(e, platforms),
     ...e.cases.map((c) => caseSection(e, c, platforms)),
     "</section>",

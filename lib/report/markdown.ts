@@ -84,19 +84,24 @@ function countText(c: CaseComparison): string {
   return `**Differences: ${c.differences}** (${keys.join(", ")}).`;
 }
 
-function caseSection(c: CaseComparison, platforms: readonly Platform[]) {
+function ids(platforms: readonly Platform[]): string {
+  return platforms.map((p) => markdownCode(p.id)).join(", ");
+}
+
+function caseSection(c: CaseComparison, all: readonly Platform[]) {
   const rows = c.rows.map((r) => [
     r.differs ? `≠ ${markdownCode(r.key)}` : markdownCode(r.key),
-    ...platforms.map((_, i) => valueCell(r, i)),
+    ...c.platforms.map((i) => valueCell(r, i)),
   ]);
   rows.push([
     c.wire.differs ? "≠ wire" : "wire",
-    ...c.wire.values.map((w) => {
+    ...c.platforms.map((i) => {
+      const w = c.wire.values[i];
       if (w === undefined) return "—";
       return c.wire.differs ? `**${markdownCode(w)}**` : markdownCode(w);
     }),
   ]);
-  const missing = platforms.filter((_, i) => c.trials[i] === undefined);
+  const missing = all.filter((_, i) => !c.platforms.includes(i));
   return [
     `### ${markdownText(c.id)}`,
     countText(c),
@@ -104,24 +109,27 @@ function caseSection(c: CaseComparison, platforms: readonly Platform[]) {
       ? "This escoteria does not define the experiment; no explanation."
       : `Steps: ${markdownText(c.explanation)}.`,
     ...(missing.length
-      ? [`Not run on ${missing.map((p) => markdownCode(p.id)).join(", ")}.`]
+      ? [`No results for this case from ${ids(missing)}.`]
       : []),
-    table(["observation", ...platforms.map((p) => markdownCode(p.id))], rows),
+    table(
+      ["observation", ...c.platforms.map((i) => markdownCode(all[i]!.id))],
+      rows,
+    ),
   ].join("\n\n");
 }
 
-function matrix(e: ExperimentComparison, platforms: readonly Platform[]) {
+function matrix(e: ExperimentComparison, all: readonly Platform[]) {
   const header = [
     "case",
     "differences",
-    ...platforms.flatMap((p) =>
-      e.headline.map((k) => `${markdownText(p.id)}<br>${markdownCode(k)}`)
+    ...e.platforms.flatMap((i) =>
+      e.headline.map((k) => `${markdownText(all[i]!.id)}<br>${markdownCode(k)}`)
     ),
   ];
   const rows = e.cases.map((c) => [
     markdownText(c.id),
     c.differences === 0 ? "0" : `**${c.differences}**`,
-    ...platforms.flatMap((_, i) =>
+    ...e.platforms.flatMap((i) =>
       e.headline.map((k) => {
         const r = c.rows.find((r) => r.key === k);
         return r ? valueCell(r, i) : "—";
@@ -136,12 +144,16 @@ function experimentSection(
   platforms: readonly Platform[],
 ): string {
   const differing = e.cases.filter((c) => c.differences > 0).length;
+  const missing = platforms.filter((_, i) => !e.platforms.includes(i));
   return [
     `## Experiment ${markdownText(e.name)}`,
     e.intent === null
       ? "This escoteria does not define this experiment."
       : markdownText(e.intent),
     `${e.cases.length} cases, ${differing} with differences between platforms.`,
+    ...(missing.length
+      ? [`No results for this experiment from ${ids(missing)}.`]
+      : []),
     matrix(e, platforms),
     ...e.cases.map((c) => caseSection(c, platforms)),
   ].join("\n\n");
