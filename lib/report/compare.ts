@@ -59,6 +59,8 @@ export interface CaseComparison {
   readonly trials: readonly (readonly TrialResult[] | undefined)[];
   /** Indices of the platforms that have this case. */
   readonly platforms: readonly number[];
+  /** Trials that stopped early: `<platform>, trial <n>: <error>`. */
+  readonly errors: readonly string[];
   /** Rows that differ, the wire included. */
   readonly differences: number;
 }
@@ -108,6 +110,7 @@ function compareCase(
   id: string,
   experiment: Experiment | undefined,
   found: readonly (CaseResult | undefined)[],
+  platforms: readonly Platform[],
 ): CaseComparison {
   const params = found.find((c) => c !== undefined)!.params;
   const keys = new Set(
@@ -136,6 +139,11 @@ function compareCase(
     wire,
     trials: found.map((c) => c?.trials),
     platforms: found.flatMap((c, i) => c ? [i] : []),
+    errors: found.flatMap((c, i) =>
+      (c?.trials ?? []).flatMap((t, n) =>
+        t.error ? [`${platforms[i]!.id}, trial ${n + 1}: ${t.error}`] : []
+      )
+    ),
     differences: rows.filter((r) => r.differs).length + (wire.differs ? 1 : 0),
   };
 }
@@ -180,7 +188,12 @@ export function compareResults(
           ),
         ].sort(compareIds),
       cases: ids.map((id) =>
-        compareCase(id, experiment, byId.map((m) => m.get(id)))
+        compareCase(
+          id,
+          experiment,
+          byId.map((m) => m.get(id)),
+          sorted.map((r) => r.platform),
+        )
       ),
     }];
   });

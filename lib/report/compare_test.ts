@@ -188,3 +188,21 @@ Deno.test("the article's transcription sits beside the Linux run without invente
     "→S ←S. →. →P.4 ←. ←P.4 →. ←F. →. ←R.",
   ]);
 });
+
+Deno.test("compareResults() lists the trials that stopped early, by platform", () => {
+  const run = platform("linux-x86_64", "run");
+  run.cases.push({
+    id: "article/linger=0,shutdown=wr",
+    experiment: "article",
+    params: { linger: "0", shutdown: "wr" },
+    observations: {},
+    stable: false,
+    unstableKeys: ["error"],
+    trials: [
+      { endpoints: null, observations: {}, error: null },
+      { endpoints: null, observations: {}, error: "deadline passed" },
+    ],
+  });
+  const c = compareResults([run], EXPERIMENTS).experiments[0]!.cases[0]!;
+  assert.deepEqual(c.errors, ["linux-x86_64, trial 2: deadline passed"]);
+});

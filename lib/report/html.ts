@@ -218,6 +218,13 @@ function caseSection(
     ...(missing.length
       ? [`<p>No results for this case from ${ids(missing)}.</p>`]
       : []),
+    ...(c.errors.length
+      ? [
+        `<p>Trials that stopped early:</p><ul>${
+          c.errors.map((e) => `<li>${h(e)}</li>`).join("")
+        }</ul>`,
+      ]
+      : []),
     ...(c.steps.length
       ? [
         `<details><summary>every step</summary><ol>${

@@ -111,6 +111,12 @@ function caseSection(c: CaseComparison, all: readonly Platform[]) {
     ...(missing.length
       ? [`No results for this case from ${ids(missing)}.`]
       : []),
+    ...(c.errors.length
+      ? [
+        "Trials that stopped early:\n" +
+        c.errors.map((e) => `- ${markdownText(e)}`).join("\n"),
+      ]
+      : []),
     table(
       ["observation", ...c.platforms.map((i) => markdownCode(all[i]!.id))],
       rows,
