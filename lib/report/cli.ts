@@ -9,6 +9,7 @@
  * @module
  */
 
+import { resolve } from "node:path";
 import { EXPERIMENTS } from "../../experiments/mod.ts";
 import { EXIT_USAGE, parseFlags, printError, UsageError } from "../cli.ts";
 import { type Results, ResultsError, writeAtomically } from "../results.ts";
@@ -29,7 +30,8 @@ Compares the platforms' results side by side and writes REPORT.md and
 report.html.
 
   FILE           platform results files (default: every results/*.json but
-                 schema.json and matrix.json)
+                 schema.json and matrix.json); relative paths start where
+                 deno task was run
   --out-dir DIR  where to write the reports (default results/)
   --help         show this help`;
 
@@ -68,6 +70,20 @@ function checkOutDir(dir: string): void {
   }
 }
 
+/**
+ * Where relative paths on the command line start: the directory `deno task`
+ * was started in (it runs tasks from the repository root), else the
+ * working directory.
+ */
+function invocationDir(): string {
+  try {
+    return Deno.env.get("INIT_CWD") ?? Deno.cwd();
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) return Deno.cwd();
+    throw e;
+  }
+}
+
 /** Runs the report with `args`; returns the exit code. */
 export function main(args: string[]): number {
   try {
@@ -79,10 +95,13 @@ export function main(args: string[]): number {
       console.log(USAGE);
       return 0;
     }
-    const outDir = (values["out-dir"] ?? RESULTS_DIR).replace(/\/$/, "");
+    const base = invocationDir();
+    const outDir = values["out-dir"] === undefined
+      ? RESULTS_DIR
+      : resolve(base, values["out-dir"]);
     checkOutDir(outDir);
     const files = positionals.length
-      ? positionals
+      ? positionals.map((p) => resolve(base, p))
       : platformFilesIn(RESULTS_DIR);
     if (files.length === 0) {
       throw new UsageError(`no platform files in ${RESULTS_DIR}`);
