@@ -149,7 +149,8 @@ export function describeStep(step: Step): string {
   return `${who}: ${describeAction(step)}`;
 }
 
-function describeAction(step: Step): string {
+/** A step's action in words, without who takes it: `shutdown(SHUT_WR)`. */
+export function describeAction(step: Step): string {
   switch (step.op) {
     case "send":
       return `send("${step.data}")`;
