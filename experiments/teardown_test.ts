@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { hostPosix } from "../ffi/posix.ts";
+import { openCapture } from "../lib/capture.ts";
 import { runCase } from "../lib/run.ts";
 import { caseId, expandCases } from "../lib/scenario.ts";
 import { openFdCount } from "../lib/testing/fds.ts";
@@ -10,14 +11,40 @@ import { teardown } from "./teardown.ts";
 const posix = hostPosix();
 const notLinux = Deno.build.os !== "linux";
 
+/** Runs `fn` with a loopback capture, or with `null` where none can open. */
+function withWire<T>(
+  fn: (wire: ReturnType<typeof openCapture> | null) => T,
+): T {
+  const wire = notLinux ? null : openCapture(posix);
+  try {
+    return fn(wire);
+  } finally {
+    if (wire && "close" in wire) wire.close();
+  }
+}
+
+/** What `side` sent once the connection was set up and PING/DATA crossed. */
+function sentAfterSetup(
+  trial: { wire?: { from: string; flags: string }[] | null },
+  side: string,
+): string[] {
+  return (trial.wire ?? []).slice(3).filter((s) => s.from === side).map((s) =>
+    s.flags
+  );
+}
+
 /** Runs one teardown case, 2 trials, and returns its agreed observations. */
-function run(params: Record<string, string>) {
+function run(
+  params: Record<string, string>,
+  wire: ReturnType<typeof openCapture> | null = null,
+) {
   const id = caseId("teardown", params);
   const c = expandCases(teardown).find((c) => c.id === id);
   assert.ok(c, `no case ${id}`);
   const result = runCase(posix, c, 2, {
     ...DEFAULT_TRIAL_OPTIONS,
     leftovers: true,
+    wire,
   });
   assert.ok(result.trials.every((t) => t.error === null), "a trial failed");
   assert.ok(result.stable, `unstable: ${result.unstableKeys}`);
@@ -61,13 +88,24 @@ Deno.test({
     "SO_LINGER {1,0} then close() resets: the peer sees ECONNRESET and ENOTCONN",
   ignore: notLinux,
   fn: () => {
-    const o = run({
-      actor: "server",
-      close: "yes",
-      linger: "0",
-      shutdown: "none",
-      unread: "none",
-    }).observations;
+    const result = withWire((wire) =>
+      run({
+        actor: "server",
+        close: "yes",
+        linger: "0",
+        shutdown: "none",
+        unread: "none",
+      }, wire)
+    );
+    const o = result.observations;
+    const trial = result.trials[0]!;
+    // Nothing is left in TIME_WAIT: the reset skipped the closing handshake.
+    assert.deepEqual(trial.leftovers, []);
+    if (trial.wire) {
+      const sent = sentAfterSetup(trial, "server");
+      assert.ok(sent.some((f) => f.startsWith("R")), JSON.stringify(sent));
+      assert.ok(!sent.some((f) => f.includes("F")), JSON.stringify(sent));
+    }
     assert.equal(o["actor.close"], "ok");
     assert.equal(o["peer.tcp_state.after_close"], "CLOSED");
     assert.equal(o["peer.getpeername.after_close"], "ENOTCONN");
@@ -82,13 +120,23 @@ Deno.test({
     "close() with the peer's data unread resets on Linux even with linger off",
   ignore: notLinux,
   fn: () => {
-    const o = run({
-      actor: "client",
-      close: "yes",
-      linger: "off",
-      shutdown: "none",
-      unread: "pending",
-    }).observations;
+    const result = withWire((wire) =>
+      run({
+        actor: "client",
+        close: "yes",
+        linger: "off",
+        shutdown: "none",
+        unread: "pending",
+      }, wire)
+    );
+    const o = result.observations;
+    const trial = result.trials[0]!;
+    if (trial.wire) {
+      // RFC 2525 2.17: data discarded unread → RST instead of FIN.
+      const sent = sentAfterSetup(trial, "client");
+      assert.equal(sent.at(-1), "R.", JSON.stringify(sent));
+      assert.ok(!sent.some((f) => f.includes("F")), JSON.stringify(sent));
+    }
     assert.equal(o["peer.tcp_state.after_close"], "CLOSED");
     assert.equal(o["peer.so_error.after_close"], "ECONNRESET");
     // Without unread data the same close is an orderly FIN.

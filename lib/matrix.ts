@@ -116,25 +116,37 @@ export function columnGroups(
   });
 }
 
-/** Segments as `client S`, `server R.`, with the payload length if any. */
+/** Marks segments caused by the engine closing what the steps left open. */
+export const CLEANUP_MARK = " (cleanup)";
+
+/**
+ * Segments as `client S`, `server R.`, with the payload length if any;
+ * those from `cleanupAt` on end in {@linkcode CLEANUP_MARK}.
+ */
 export function describeWire(
   wire: readonly Segment[] | null | undefined,
   unavailable: string | undefined,
+  cleanupAt?: number,
 ): readonly string[] | string {
   if (!wire) return unavailable ?? "not captured";
-  return wire.map((s) => `${s.from} ${s.flags}${s.len > 0 ? ` ${s.len}` : ""}`);
+  return wire.map((s, i) =>
+    `${s.from} ${s.flags}${s.len > 0 ? ` ${s.len}` : ""}${
+      cleanupAt !== undefined && i >= cleanupAt ? CLEANUP_MARK : ""
+    }`
+  );
 }
 
 /**
- * The segments after the connection was set up and the test data crossed:
- * the first FIN or RST and everything after it.
+ * The segments of the teardown itself: from the first FIN or RST the steps
+ * caused, up to the engine's cleanup.
  */
 export function teardownSegments(
   wire: readonly string[] | string,
 ): readonly string[] | string {
   if (typeof wire === "string") return wire;
-  const first = wire.findIndex((s) => /\s\S*[FR]/.test(s));
-  return first < 0 ? [] : wire.slice(first);
+  const own = wire.filter((s) => !s.endsWith(CLEANUP_MARK));
+  const first = own.findIndex((s) => /\s\S*[FR]/.test(s));
+  return first < 0 ? [] : own.slice(first);
 }
 
 /** Builds one experiment's rows from a platform's cases. */
@@ -164,7 +176,11 @@ function experimentMatrix(
       params: Object.fromEntries(names.map((n) => [n, c.params[n]!])),
       stable: c.stable,
       observations: c.observations,
-      wire: describeWire(first.wire, first.wireUnavailable),
+      wire: describeWire(
+        first.wire,
+        first.wireUnavailable,
+        first.wireCleanupAt,
+      ),
       leftovers: first.leftovers
         ? first.leftovers.map((l) => `${l.side} ${l.state}`)
         : first.leftoversUnavailable ?? "not read",

@@ -172,3 +172,24 @@ Deno.test("renderMatrixMarkdown() is deterministic and escapes table cells", () 
   assert.match(a, /Untested \(no results; nothing is guessed\): none/);
   assert.equal(mdCell("a|b\nc"), "a\\|b c");
 });
+
+Deno.test("teardownSegments() leaves out what the engine's cleanup sent", () => {
+  const wire = describeWire(
+    [
+      { from: "client", flags: "S", len: 0 },
+      { from: "server", flags: "F.", len: 0 },
+      { from: "client", flags: ".", len: 0 },
+      { from: "client", flags: "R.", len: 0 },
+    ],
+    undefined,
+    3,
+  );
+  assert.deepEqual(wire.at(-1), "client R. (cleanup)");
+  assert.deepEqual(teardownSegments(wire), ["server F.", "client ."]);
+  const nothing = describeWire(
+    [{ from: "client", flags: "R.", len: 0 }],
+    "",
+    0,
+  );
+  assert.deepEqual(teardownSegments(nothing), []);
+});

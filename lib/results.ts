@@ -48,6 +48,8 @@ export interface TrialResult {
   error?: string | null;
   wire?: Segment[] | null;
   wireUnavailable?: string;
+  /** Index in `wire` of the first segment the engine's cleanup caused. */
+  wireCleanupAt?: number;
   leftovers?: Leftover[] | null;
   leftoversUnavailable?: string;
 }

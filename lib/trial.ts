@@ -73,6 +73,8 @@ export interface TrialRecord {
   readonly error: string | null;
   readonly wire?: Segment[] | null;
   readonly wireUnavailable?: string;
+  /** Index of the first segment the engine's own closing caused. */
+  readonly wireCleanupAt?: number;
   readonly leftovers?: Leftover[] | null;
   readonly leftoversUnavailable?: string;
 }
@@ -96,6 +98,11 @@ class Sockets {
   close(fd: number) {
     this.#open.delete(fd);
     return this.posix.close(fd);
+  }
+
+  /** Whether any socket is still open. */
+  anyOpen(): boolean {
+    return this.#open.size > 0;
   }
 
   closeAll(): void {
@@ -376,12 +383,14 @@ export function runTrial(
   let endpoints: Endpoints | null = null;
   let error: string | null = null;
   let extra: Partial<TrialRecord> = {};
+  let cleanupAt: number | undefined;
   const wire = options.wire;
   if (wire && "reset" in wire) wire.reset();
   try {
     endpoints = establish(ctx.sockets, options);
     ctx.endpoints = endpoints;
     for (const step of steps) perform(ctx, step);
+    cleanupAt = segmentsBeforeCleanup(ctx);
   } catch (e) {
     if (e instanceof Deno.errors.NotCapable) throw e;
     error = e instanceof Error ? e.message : String(e);
@@ -401,5 +410,22 @@ export function runTrial(
     durations: ctx.durations,
     error,
     ...extra,
+    ...(cleanupAt !== undefined && extra.wire
+      ? { wireCleanupAt: cleanupAt }
+      : {}),
   };
+}
+
+/**
+ * Where the steps left sockets open, the engine's closing of them puts
+ * segments on the wire that no step asked for: this counts the segments
+ * the steps caused (once the wire is quiet), so they can be told apart.
+ */
+function segmentsBeforeCleanup(ctx: Context): number | undefined {
+  const wire = ctx.options.wire;
+  if (!wire || !("segments" in wire) || !ctx.endpoints) return undefined;
+  if (!ctx.sockets.anyOpen()) return undefined;
+  const deadline = new Deadline(ctx.options.waitMs);
+  wire.waitQuiet(ctx.options.quietMs, deadline, ctx.endpoints);
+  return wire.segments(ctx.endpoints).length;
 }

@@ -16,7 +16,7 @@ import { type Results, ResultsError, writeAtomically } from "../results.ts";
 import type { Experiment } from "../scenario.ts";
 import { compareResults } from "./compare.ts";
 import { renderHtml } from "./html.ts";
-import { loadPlatforms, platformFilesIn } from "./inputs.ts";
+import { platformFiles, readPlatforms } from "../platform_files.ts";
 import { renderMarkdown } from "./markdown.ts";
 
 const PROGRAM = "report";
@@ -102,11 +102,11 @@ export function main(args: string[]): number {
     checkOutDir(outDir);
     const files = positionals.length
       ? positionals.map((p) => resolve(base, p))
-      : platformFilesIn(RESULTS_DIR);
+      : platformFiles(RESULTS_DIR);
     if (files.length === 0) {
       throw new UsageError(`no platform files in ${RESULTS_DIR}`);
     }
-    const reports = renderReports(loadPlatforms(files));
+    const reports = renderReports(readPlatforms(files));
     for (const [name, text] of Object.entries(reports)) {
       writeAtomically(`${outDir}/${name}`, text);
     }

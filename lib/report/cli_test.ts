@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { canonical } from "../results.ts";
 import { main, renderReports, RESULTS_DIR } from "./cli.ts";
-import { loadPlatforms, platformFilesIn } from "./inputs.ts";
+import { platformFiles, readPlatforms } from "../platform_files.ts";
 
 const TESTDATA = new URL("./testdata", import.meta.url).pathname;
 const INPUTS = `${TESTDATA}/inputs`;
@@ -44,14 +44,14 @@ function reversedKeys(value: unknown): unknown {
 }
 
 Deno.test("the report of the fixtures equals the golden files, byte for byte", () => {
-  const reports = renderReports(loadPlatforms(platformFilesIn(INPUTS)));
+  const reports = renderReports(readPlatforms(platformFiles(INPUTS)));
   for (const name of NAMES) {
     assert.equal(reports[name], Deno.readTextFileSync(`${EXPECTED}/${name}`));
   }
 });
 
 Deno.test("the report does not depend on file order, key order or repetition", () => {
-  const results = loadPlatforms(platformFilesIn(INPUTS));
+  const results = readPlatforms(platformFiles(INPUTS));
   const first = renderReports(results);
   const shuffled = results.toReversed().map((r) => reversedKeys(r) as typeof r);
   assert.notEqual(
@@ -63,7 +63,7 @@ Deno.test("the report does not depend on file order, key order or repetition", (
 });
 
 Deno.test("the committed results/REPORT.md and report.html are up to date (deno task report)", () => {
-  const reports = renderReports(loadPlatforms(platformFilesIn(RESULTS_DIR)));
+  const reports = renderReports(readPlatforms(platformFiles(RESULTS_DIR)));
   for (const name of NAMES) {
     assert.ok(
       reports[name] === Deno.readTextFileSync(`${RESULTS_DIR}/${name}`),

@@ -7,7 +7,7 @@ import {
   trialNumbers,
   wireNotation,
 } from "./compare.ts";
-import { loadPlatforms, platformFilesIn } from "./inputs.ts";
+import { platformFiles, readPlatforms } from "../platform_files.ts";
 
 const INPUTS = new URL("./testdata/inputs", import.meta.url).pathname;
 
@@ -30,7 +30,7 @@ function platform(id: string, source: "run" | "transcribed"): Results {
 }
 
 Deno.test("compareResults() finds exactly the cells the second fixture changed", () => {
-  const results = loadPlatforms(platformFilesIn(INPUTS));
+  const results = readPlatforms(platformFiles(INPUTS));
   assert.deepEqual(differences(results), [
     "article/linger=off,shutdown=wr server.tcp_state.after_shutdown",
     "article/linger=off,shutdown=wr wire",
@@ -46,7 +46,7 @@ Deno.test("compareResults() finds exactly the cells the second fixture changed",
 });
 
 Deno.test("compareResults() finds no difference between a platform and itself", () => {
-  const [, linux] = loadPlatforms(platformFilesIn(INPUTS));
+  const [, linux] = readPlatforms(platformFiles(INPUTS));
   const twin = structuredClone(linux!);
   twin.platform.id = "linux-x86_64-twin";
   assert.deepEqual(differences([linux!, twin]), []);
@@ -166,7 +166,7 @@ Deno.test("wireNotation() writes direction, flags and length", () => {
 });
 
 Deno.test("the article's transcription sits beside the Linux run without invented values", () => {
-  const results = loadPlatforms([
+  const results = readPlatforms([
     new URL("../../results/openbsd-unknown-article.json", import.meta.url)
       .pathname,
   ]);

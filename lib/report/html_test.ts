@@ -3,12 +3,12 @@ import { EXPERIMENTS } from "../../experiments/mod.ts";
 import type { Results } from "../results.ts";
 import { compareResults } from "./compare.ts";
 import { renderHtml } from "./html.ts";
-import { loadPlatforms, platformFilesIn } from "./inputs.ts";
+import { platformFiles, readPlatforms } from "../platform_files.ts";
 
 const INPUTS = new URL("./testdata/inputs", import.meta.url).pathname;
 
 function fixtures(): Results[] {
-  return loadPlatforms(platformFilesIn(INPUTS));
+  return readPlatforms(platformFiles(INPUTS));
 }
 
 Deno.test("renderHtml() makes a page that needs nothing from outside", () => {

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { EXPERIMENTS } from "../../experiments/mod.ts";
 import { compareResults } from "./compare.ts";
-import { loadPlatforms, platformFilesIn } from "./inputs.ts";
+import { platformFiles, readPlatforms } from "../platform_files.ts";
 import { renderMarkdown } from "./markdown.ts";
 
 const INPUTS = new URL("./testdata/inputs", import.meta.url).pathname;
 
 function markdown(): string {
   return renderMarkdown(
-    compareResults(loadPlatforms(platformFilesIn(INPUTS)), EXPERIMENTS),
+    compareResults(readPlatforms(platformFiles(INPUTS)), EXPERIMENTS),
   );
 }
 

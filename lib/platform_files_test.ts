@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { ResultsError } from "../results.ts";
-import { loadPlatforms, platformFilesIn } from "./inputs.ts";
+import { ResultsError } from "./results.ts";
+import { platformFiles, readPlatforms } from "./platform_files.ts";
 
-const INPUTS = new URL("./testdata/inputs", import.meta.url).pathname;
+const INPUTS = new URL("./report/testdata/inputs", import.meta.url).pathname;
 
-Deno.test("platformFilesIn() lists JSON files but the schema and the matrix", () => {
+Deno.test("platformFiles() lists JSON files but the schema and the matrix", () => {
   const dir = Deno.makeTempDirSync();
   for (
     const name of [
@@ -17,28 +17,28 @@ Deno.test("platformFilesIn() lists JSON files but the schema and the matrix", ()
     ]
   ) Deno.writeTextFileSync(`${dir}/${name}`, "{}");
   Deno.mkdirSync(`${dir}/sub.json`);
-  assert.deepEqual(platformFilesIn(dir), [
+  assert.deepEqual(platformFiles(dir), [
     `${dir}/a-x.json`,
     `${dir}/b-x.json`,
   ]);
   Deno.removeSync(dir, { recursive: true });
 });
 
-Deno.test("loadPlatforms() reads every file it is given", () => {
-  const loaded = loadPlatforms(platformFilesIn(INPUTS));
+Deno.test("readPlatforms() reads every file it is given", () => {
+  const loaded = readPlatforms(platformFiles(INPUTS));
   assert.deepEqual(loaded.map((r) => r.platform.id), [
     "freebsd-amd64",
     "linux-x86_64",
   ]);
 });
 
-Deno.test("loadPlatforms() rejects two files for the same platform, naming both", () => {
+Deno.test("readPlatforms() rejects two files for the same platform, naming both", () => {
   const dir = Deno.makeTempDirSync();
   const text = Deno.readTextFileSync(`${INPUTS}/linux-x86_64.json`);
   Deno.writeTextFileSync(`${dir}/a.json`, text);
   Deno.writeTextFileSync(`${dir}/b.json`, text);
   assert.throws(
-    () => loadPlatforms([`${dir}/a.json`, `${dir}/b.json`]),
+    () => readPlatforms([`${dir}/a.json`, `${dir}/b.json`]),
     (e: unknown) => {
       assert.ok(e instanceof ResultsError);
       assert.equal(
