@@ -17,6 +17,7 @@ import {
 } from "../lib/cli.ts";
 import { runCase } from "../lib/run.ts";
 import { expandCases } from "../lib/scenario.ts";
+import { openCapture } from "../lib/capture.ts";
 import { readLeftovers } from "../lib/leftovers.ts";
 import { renderTable } from "../lib/table.ts";
 import { DEFAULT_TRIAL_OPTIONS } from "../lib/trial.ts";
@@ -64,6 +65,14 @@ function main(args: string[]): number {
   const usPerLeftovers = ((performance.now() - leftoversStart) * 1e3) /
     lookups;
 
+  // Trials run as run-all runs them: leftovers read, the wire captured
+  // where the privilege allows.
+  const capture = openCapture(posix);
+  const options = {
+    ...DEFAULT_TRIAL_OPTIONS,
+    leftovers: true,
+    wire: capture,
+  };
   const rows: string[][] = [];
   const totals: number[] = new Array(rounds).fill(0);
   for (const experiment of EXPERIMENTS) {
@@ -71,7 +80,7 @@ function main(args: string[]): number {
     const times: number[] = [];
     for (let r = 0; r < rounds; r++) {
       const t0 = performance.now();
-      for (const c of cases) runCase(posix, c, trials, DEFAULT_TRIAL_OPTIONS);
+      for (const c of cases) runCase(posix, c, trials, options);
       const ms = performance.now() - t0;
       times.push(ms);
       totals[r]! += ms;
@@ -102,8 +111,14 @@ function main(args: string[]): number {
       "range",
     ], rows),
   );
+  if ("close" in capture) capture.close();
   console.log(
-    `\nFFI call (close(-1) + errno read): ${nsPerCall.toFixed(0)} ns`,
+    "unavailable" in capture
+      ? `\nwire: not captured (${capture.unavailable})`
+      : "\nwire: captured on lo, as run-all does",
+  );
+  console.log(
+    `FFI call (close(-1) + errno read): ${nsPerCall.toFixed(0)} ns`,
   );
   console.log(
     "unavailable" in leftovers
