@@ -1,20 +1,11 @@
 import assert from "node:assert/strict";
+import { runScript } from "../lib/testing/subprocess.ts";
 
 const script = new URL("./matrix.ts", import.meta.url).pathname;
 const committed = new URL("../results/", import.meta.url).pathname;
 
-async function matrix(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", script, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+function matrix(...args: string[]) {
+  return runScript(script, ["--allow-read", "--allow-write"], args);
 }
 
 Deno.test("the committed MATRIX.md and matrix.json are what the committed results give", async () => {

@@ -1,29 +1,11 @@
 import assert from "node:assert/strict";
+import { RUN_ALL_PERMISSIONS, runScript } from "../lib/testing/subprocess.ts";
 import { readResults } from "../lib/results.ts";
 
 const script = new URL("./run_all.ts", import.meta.url).pathname;
 
-async function runAll(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-ffi",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-sys",
-      script,
-      ...args,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+function runAll(...args: string[]) {
+  return runScript(script, RUN_ALL_PERMISSIONS, args);
 }
 
 Deno.test("run-all rejects bad input with one line on stderr and exit 2", async (t) => {

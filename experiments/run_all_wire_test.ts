@@ -1,6 +1,7 @@
 // Tests of run-all's wire capture and --pcap, kept apart from
 // run_all_test.ts: they need root (or its absence) and tcpdump.
 import assert from "node:assert/strict";
+import { RUN_ALL_PERMISSIONS, runScript } from "../lib/testing/subprocess.ts";
 import { hostPosix } from "../ffi/posix.ts";
 import { openCapture } from "../lib/capture.ts";
 import { pcapFileName } from "../lib/pcap_dir.ts";
@@ -15,30 +16,8 @@ import {
 const script = new URL("./run_all.ts", import.meta.url).pathname;
 
 /** Runs run-all as a subprocess, behind `prefix` (e.g. setpriv) if given. */
-async function runAll(prefix: string[], ...args: string[]) {
-  const deno = [
-    Deno.execPath(),
-    "run",
-    "--allow-ffi",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--allow-sys",
-    script,
-    ...args,
-  ];
-  const [program, ...rest] = [...prefix, ...deno];
-  const out = await new Deno.Command(program!, {
-    args: rest,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+function runAll(prefix: string[], ...args: string[]) {
+  return runScript(script, RUN_ALL_PERMISSIONS, args, prefix);
 }
 
 function captureMissing(): string | null {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { runScript } from "../testing/subprocess.ts";
 import { canonical } from "../results.ts";
 import { main, renderReports, RESULTS_DIR } from "./cli.ts";
 import { platformFiles, readPlatforms } from "../platform_files.ts";
@@ -15,18 +16,8 @@ const cli = new URL("./cli.ts", import.meta.url).pathname;
 //     lib/report/testdata/inputs/freebsd-amd64.json \
 //     lib/report/testdata/inputs/linux-x86_64.json
 
-async function report(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", cli, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+function report(...args: string[]) {
+  return runScript(cli, ["--allow-read", "--allow-write"], args);
 }
 
 /** Object keys in reverse order at every depth: same data, other text. */

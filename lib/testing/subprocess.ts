@@ -1,0 +1,52 @@
+/**
+ * Test helper: runs one of escoteria's commands as `deno run` in a
+ * subprocess, with the permissions its task grants, and returns its exit
+ * code and output as text. `prefix` runs it behind another program (e.g.
+ * `setpriv` to drop a capability).
+ *
+ * @module
+ */
+
+/** What a command printed and how it exited. */
+export interface CommandOutput {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The permissions `deno task run-all` grants. */
+export const RUN_ALL_PERMISSIONS = [
+  "--allow-ffi",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-sys",
+] as const;
+
+/** Runs `script` with `permissions` and `args`; colour off. */
+export async function runScript(
+  script: string,
+  permissions: readonly string[],
+  args: readonly string[],
+  prefix: readonly string[] = [],
+): Promise<CommandOutput> {
+  const [program, ...rest] = [
+    ...prefix,
+    Deno.execPath(),
+    "run",
+    ...permissions,
+    script,
+    ...args,
+  ];
+  const out = await new Deno.Command(program!, {
+    args: rest,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
