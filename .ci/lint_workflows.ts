@@ -10,7 +10,7 @@
  */
 
 import { createRequire } from "node:module";
-import { EXIT_USAGE, parseFlags, printError, UsageError } from "../lib/cli.ts";
+import { failureExitCode, parseFlags, UsageError } from "../lib/cli.ts";
 import { compareIds } from "../lib/results.ts";
 
 const PROGRAM = "lint-workflows";
@@ -79,11 +79,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(`${files.length} workflow files, ${count} findings`);
     return count === 0 ? 0 : 1;
   } catch (e) {
-    if (e instanceof UsageError) {
-      printError(PROGRAM, e.message);
-      return EXIT_USAGE;
-    }
-    throw e;
+    return failureExitCode(PROGRAM, "lint-workflows", e);
   }
 }
 

@@ -8,13 +8,7 @@
  */
 
 import { hostPosix } from "../ffi/posix.ts";
-import {
-  EXIT_USAGE,
-  parseFlags,
-  positiveInteger,
-  printError,
-  UsageError,
-} from "../lib/cli.ts";
+import { failureExitCode, parseFlags, positiveInteger } from "../lib/cli.ts";
 import { runCase } from "../lib/run.ts";
 import { expandCases } from "../lib/scenario.ts";
 import { openCapture } from "../lib/capture.ts";
@@ -136,11 +130,11 @@ function main(args: string[]): number {
 }
 
 if (import.meta.main) {
+  let code: number;
   try {
-    Deno.exit(main(Deno.args));
+    code = main(Deno.args);
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    printError("bench", e.message);
-    Deno.exit(EXIT_USAGE);
+    code = failureExitCode("bench", "bench", e);
   }
+  Deno.exit(code);
 }

@@ -7,11 +7,11 @@
  */
 
 import { OSES } from "../ffi/platform.ts";
-import { EXIT_USAGE, parseFlags, printError, UsageError } from "../lib/cli.ts";
+import { failureExitCode, parseFlags, UsageError } from "../lib/cli.ts";
 import { buildMatrix } from "../lib/matrix.ts";
 import { renderMatrixMarkdown } from "../lib/matrix_markdown.ts";
 import { platformFiles, readPlatforms } from "../lib/platform_files.ts";
-import { canonical, ResultsError, writeAtomically } from "../lib/results.ts";
+import { canonical, writeAtomically } from "../lib/results.ts";
 import type { Experiment } from "../lib/scenario.ts";
 
 const PROGRAM = "matrix";
@@ -67,12 +67,7 @@ function main(args: string[], experiments: readonly Experiment[]): number {
     console.log(`matrix: ${found.platforms} platforms → ${dir}/MATRIX.md`);
     return 0;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ResultsError) {
-      printError(PROGRAM, e.message);
-      return EXIT_USAGE;
-    }
-    printError(PROGRAM, e instanceof Error ? e.message : String(e));
-    return 1;
+    return failureExitCode(PROGRAM, "matrix", e);
   }
 }
 

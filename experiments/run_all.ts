@@ -10,10 +10,9 @@
 import { hostPosix } from "../ffi/posix.ts";
 import { openCapture } from "../lib/capture.ts";
 import {
-  EXIT_USAGE,
+  failureExitCode,
   parseFlags,
   positiveInteger,
-  printError,
   UsageError,
 } from "../lib/cli.ts";
 import { preparePcapDir, writeTrialPcap } from "../lib/pcap_dir.ts";
@@ -269,19 +268,7 @@ export function main(
     );
     return 0;
   } catch (e) {
-    if (e instanceof UsageError) {
-      printError(PROGRAM, `${e.message}`);
-      return EXIT_USAGE;
-    }
-    if (e instanceof Deno.errors.NotCapable) {
-      printError(
-        PROGRAM,
-        `missing permission: ${e.message} (run it as deno task run-all)`,
-      );
-      return EXIT_USAGE;
-    }
-    printError(PROGRAM, e instanceof Error ? e.message : String(e));
-    return 1;
+    return failureExitCode(PROGRAM, "run-all", e);
   } finally {
     if (capture && "close" in capture) capture.close();
   }

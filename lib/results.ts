@@ -7,6 +7,7 @@
  */
 
 import Ajv from "ajv";
+import { BadInputError } from "./cli.ts";
 import type { Observation } from "./observers.ts";
 
 /** The schema version this code writes and reads. */
@@ -73,7 +74,7 @@ export interface Results {
 }
 
 /** A results file that cannot be used; the message names file and field. */
-export class ResultsError extends Error {
+export class ResultsError extends BadInputError {
   constructor(message: string) {
     super(message);
     this.name = "ResultsError";

@@ -11,8 +11,8 @@
 
 import { resolve } from "node:path";
 import { EXPERIMENTS } from "../../experiments/mod.ts";
-import { EXIT_USAGE, parseFlags, printError, UsageError } from "../cli.ts";
-import { type Results, ResultsError, writeAtomically } from "../results.ts";
+import { failureExitCode, parseFlags, UsageError } from "../cli.ts";
+import { type Results, writeAtomically } from "../results.ts";
 import type { Experiment } from "../scenario.ts";
 import { compareResults } from "./compare.ts";
 import { renderHtml } from "./html.ts";
@@ -117,19 +117,7 @@ export function main(args: string[]): number {
     );
     return 0;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ResultsError) {
-      printError(PROGRAM, e.message);
-      return EXIT_USAGE;
-    }
-    if (e instanceof Deno.errors.NotCapable) {
-      printError(
-        PROGRAM,
-        `missing permission: ${e.message} (run it as deno task report)`,
-      );
-      return EXIT_USAGE;
-    }
-    printError(PROGRAM, e instanceof Error ? e.message : String(e));
-    return 1;
+    return failureExitCode(PROGRAM, "report", e);
   }
 }
 
