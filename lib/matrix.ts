@@ -12,7 +12,7 @@
 
 import type { Observation } from "./observers.ts";
 import { compareIds, type Results, type Segment } from "./results.ts";
-import { expandCases, type Experiment } from "./scenario.ts";
+import { expandCases, type Experiment, type Step } from "./scenario.ts";
 
 /** The matrix format this code writes. */
 export const MATRIX_VERSION = 1;
@@ -43,6 +43,8 @@ export interface Reveal {
   /** First checkpoint (or `send.first`/`send.second`) where it showed. */
   readonly at: string;
   readonly value: Observation;
+  /** Whether it showed only once the peer itself had tried to send. */
+  readonly afterSending: boolean;
 }
 
 /** How the peer found out about one teardown, for the actors that did it. */
@@ -194,14 +196,36 @@ function experimentMatrix(
     intent: experiment.intent,
     groups: columnGroups(keys, experiment.checkpoints),
     rows,
-    ...(hasPeer ? { findings: findings(rows, experiment.checkpoints) } : {}),
+    ...(hasPeer ? { findings: findings(rows, experiment) } : {}),
   };
+}
+
+/**
+ * The checkpoints a case's steps reach only after the peer has tried to
+ * send: those of the observe steps that follow the peer's first recorded
+ * `send`.
+ */
+export function checkpointsAfterSending(
+  steps: readonly Step[],
+): readonly string[] {
+  const first = steps.findIndex((s) =>
+    s.op === "send" && s.as === "peer" && s.checkpoint !== undefined
+  );
+  if (first < 0) return [];
+  return [
+    ...new Set(
+      steps.slice(first).flatMap((s) =>
+        s.op === "observe" ? [s.checkpoint] : []
+      ),
+    ),
+  ];
 }
 
 /** Where each of the peer's observers first showed the teardown. */
 export function revealsOf(
   observations: Readonly<Record<string, Observation>>,
   checkpoints: readonly string[],
+  sendingCheckpoints: readonly string[] = [],
 ): Record<string, Reveal | null> {
   const [baseline, ...later] = checkpoints;
   const out: Record<string, Reveal | null> = {};
@@ -211,29 +235,35 @@ export function revealsOf(
       const value = observations[`peer.${observer}.${cp}`];
       return value !== undefined && value !== before;
     });
-    out[observer] = at === undefined
-      ? null
-      : { at, value: observations[`peer.${observer}.${at}`]! };
+    out[observer] = at === undefined ? null : {
+      at,
+      value: observations[`peer.${observer}.${at}`]!,
+      afterSending: sendingCheckpoints.includes(at),
+    };
   }
   // A send that fails tells the peer; one that succeeds tells it nothing.
   const send = ["first", "second"].find((n) =>
     typeof observations[`peer.send.${n}`] === "string"
   );
-  out.send = send === undefined
-    ? null
-    : { at: `send.${send}`, value: observations[`peer.send.${send}`]! };
+  out.send = send === undefined ? null : {
+    at: `send.${send}`,
+    value: observations[`peer.send.${send}`]!,
+    afterSending: true,
+  };
   return out;
 }
 
 /** Folds the rows of an actor/peer experiment into findings. */
 function findings(
   rows: readonly MatrixRow[],
-  checkpoints: readonly string[],
+  experiment: Experiment,
 ): Finding[] {
+  const { checkpoints } = experiment;
   const byTeardown = new Map<string, Finding[]>();
   for (const row of rows) {
     const { actor = "?", ...teardown } = row.params;
-    const observers = revealsOf(row.observations, checkpoints);
+    const sending = checkpointsAfterSending(experiment.steps(row.params));
+    const observers = revealsOf(row.observations, checkpoints, sending);
     const wire = teardownSegments(row.wire);
     const key = JSON.stringify(Object.entries(teardown).sort());
     const list = byTeardown.get(key) ?? [];

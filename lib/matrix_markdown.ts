@@ -61,12 +61,6 @@ const OBSERVER_COLUMNS = [
   "send",
 ] as const;
 
-/** Checkpoints reached only after the peer itself tried to send. */
-function afterSending(at: string): boolean {
-  return at.startsWith("send.") || at === "after_peer_send" ||
-    at === "after_settle";
-}
-
 function findingsSection(findings: readonly Finding[]): string {
   const rows = findings.map((f) => [
     showParams(f.teardown),
@@ -75,9 +69,9 @@ function findingsSection(findings: readonly Finding[]): string {
     showList(f.wire),
   ]);
   const counts = OBSERVER_COLUMNS.map((o) => {
-    const at = findings.flatMap((f) => f.observers[o]?.at ?? []);
-    const quiet = at.filter((a) => !afterSending(a)).length;
-    const sending = at.length - quiet;
+    const seen = findings.flatMap((f) => f.observers[o] ?? []);
+    const sending = seen.filter((r) => r.afterSending).length;
+    const quiet = seen.length - sending;
     return `- \`${o}\`: ${quiet} of ${findings.length} before the peer sent, ` +
       `${sending} more only once it had sent`;
   }).join("\n");

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { teardown } from "../experiments/teardown.ts";
 import {
   buildMatrix,
+  checkpointsAfterSending,
   columnGroups,
   describeWire,
   revealsOf,
@@ -68,17 +70,31 @@ function platform(id: string, cases: CaseResult[]): Results {
 
 Deno.test("revealsOf() reports the first checkpoint where a peer observer changed", () => {
   const r = revealsOf(SHUT_WR_SEEN, ["before", "after"]);
-  assert.deepEqual(r.tcp_state, { at: "after", value: "CLOSE_WAIT" });
-  assert.deepEqual(r.poll, { at: "after", value: "POLLIN|POLLOUT|POLLRDHUP" });
+  assert.deepEqual(r.tcp_state, {
+    at: "after",
+    value: "CLOSE_WAIT",
+    afterSending: false,
+  });
+  assert.deepEqual(r.poll, {
+    at: "after",
+    value: "POLLIN|POLLOUT|POLLRDHUP",
+    afterSending: false,
+  });
   // The article's point: getpeername() does not notice a FIN.
   assert.equal(r.getpeername, null);
   // A send that succeeded (4 bytes) reveals nothing.
   assert.equal(r.send, null);
-  const failed = revealsOf({ ...SHUT_WR_SEEN, "peer.send.second": "EPIPE" }, [
-    "before",
-    "after",
-  ]);
-  assert.deepEqual(failed.send, { at: "send.second", value: "EPIPE" });
+  const failed = revealsOf(
+    { ...SHUT_WR_SEEN, "peer.send.second": "EPIPE" },
+    ["before", "after"],
+    ["after"],
+  );
+  assert.deepEqual(failed.send, {
+    at: "send.second",
+    value: "EPIPE",
+    afterSending: true,
+  });
+  assert.equal(failed.tcp_state?.afterSending, true);
 });
 
 Deno.test("columnGroups() groups keys by checkpoint in checkpoint order, calls last", () => {
@@ -151,6 +167,7 @@ Deno.test("buildMatrix() merges actors that gave the same finding and names unte
       [{ shutdown: "wr" }, ["client", "server"], {
         at: "after",
         value: "CLOSE_WAIT",
+        afterSending: false,
       }],
       [{ shutdown: "rd" }, ["server"], null],
     ],
@@ -192,4 +209,19 @@ Deno.test("teardownSegments() leaves out what the engine's cleanup sent", () => 
     0,
   );
   assert.deepEqual(teardownSegments(nothing), []);
+});
+
+Deno.test("checkpointsAfterSending() finds the teardown checkpoints reached after the peer sent", () => {
+  const steps = teardown.steps({
+    actor: "client",
+    linger: "off",
+    shutdown: "wr",
+    close: "yes",
+    unread: "pending",
+  });
+  assert.deepEqual(checkpointsAfterSending(steps), [
+    "after_peer_send",
+    "after_settle",
+  ]);
+  assert.deepEqual(checkpointsAfterSending([]), []);
 });
