@@ -14,7 +14,7 @@ import type {
   MatrixPlatform,
   Reveal,
 } from "./matrix.ts";
-import type { Observation } from "./observers.ts";
+import { type Observation, OBSERVERS } from "./observers.ts";
 
 /** A Markdown table cell: `|` escaped, newlines flattened. */
 export function mdCell(text: string): string {
@@ -81,6 +81,10 @@ function findingsSection(findings: readonly Finding[]): string {
     "than it showed before the teardown (`value @checkpoint`), or `never`;",
     "`send` is the first of the peer's two sends that failed. `wire` is what",
     "crossed the wire from the first FIN or RST on (first trial).",
+    `Observers run in the order ${
+      OBSERVERS.map((o) => `\`${o}\``).join(", ")
+    }; reading SO_ERROR takes a pending error, so a \`recv\` after it shows`,
+    "what is left (`eof` after a reset that `so_error` reported).",
     "",
     "Teardowns each observer revealed:",
     "",
