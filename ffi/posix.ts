@@ -173,14 +173,12 @@ export class Posix {
   ): Outcome {
     const buf = new Uint8Array(4);
     new DataView(buf.buffer).setInt32(0, value, true);
-    return this.#outcome(this.#libc.setsockopt(fd, level, name, buf, 4));
+    return this.setRawOption(fd, level, name, buf);
   }
 
   getIntOption(fd: number, level: number, name: number): ValueOutcome<number> {
     const buf = new Uint8Array(4);
-    const out = this.#outcome(
-      this.#libc.getsockopt(fd, level, name, buf, socklen(4)),
-    );
+    const out = this.getRawOption(fd, level, name, buf);
     return {
       ...out,
       value: out.ret < 0 ? null : new DataView(buf.buffer).getInt32(0, true),
@@ -226,15 +224,7 @@ export class Posix {
   getLinger(fd: number): ValueOutcome<Linger> {
     const c = this.table.constants;
     const buf = new Uint8Array(LINGER_SIZE);
-    const out = this.#outcome(
-      this.#libc.getsockopt(
-        fd,
-        c.SOL_SOCKET,
-        c.SO_LINGER,
-        buf,
-        socklen(LINGER_SIZE),
-      ),
-    );
+    const out = this.getRawOption(fd, c.SOL_SOCKET, c.SO_LINGER, buf);
     return { ...out, value: out.ret < 0 ? null : decodeLinger(buf) };
   }
 
@@ -242,9 +232,7 @@ export class Posix {
   setLinger(fd: number, linger: Linger): Outcome {
     const c = this.table.constants;
     const buf = encodeLinger(linger);
-    return this.#outcome(
-      this.#libc.setsockopt(fd, c.SOL_SOCKET, c.SO_LINGER, buf, LINGER_SIZE),
-    );
+    return this.setRawOption(fd, c.SOL_SOCKET, c.SO_LINGER, buf);
   }
 
   /** `getsockopt(SOL_SOCKET, SO_ERROR)` as an errno name, `null` for none. */
@@ -263,14 +251,11 @@ export class Posix {
     const option = this.table.constants.TCP_STATE_OPTION;
     if (option === null) return { ret: -1, errno: "ENOPROTOOPT", value: null };
     const buf = new Uint8Array(TCP_INFO_BUFFER_SIZE);
-    const out = this.#outcome(
-      this.#libc.getsockopt(
-        fd,
-        this.table.constants.IPPROTO_TCP,
-        option.value,
-        buf,
-        socklen(buf.byteLength),
-      ),
+    const out = this.getRawOption(
+      fd,
+      this.table.constants.IPPROTO_TCP,
+      option.value,
+      buf,
     );
     return {
       ...out,

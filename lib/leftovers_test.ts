@@ -143,6 +143,17 @@ function ssLeftovers(endpoints: LeftoverEndpoints): Leftover[] {
 /** How a case tears the connection down; fds it leaves open are returned. */
 type Teardown = (pair: LoopbackPair) => number[];
 
+/** The client closes, the server sees the FIN (CLOSE_WAIT), then closes. */
+const clientClosesFirst: Teardown = (pair) => {
+  posix.close(pair.client);
+  leftoversOnceSettled(posix, pair.endpoints, [
+    { side: "client", state: "FIN_WAIT2" },
+    { side: "server", state: "CLOSE_WAIT" },
+  ]);
+  posix.close(pair.server);
+  return [];
+};
+
 const CASES: {
   name: string;
   family: SocketAddress["family"];
@@ -161,30 +172,13 @@ const CASES: {
   {
     name: "the client closing first leaves the client in TIME_WAIT",
     family: "inet",
-    teardown: (pair) => {
-      posix.close(pair.client);
-      // The server sees the FIN (CLOSE_WAIT) before it closes in turn.
-      leftoversOnceSettled(posix, pair.endpoints, [
-        { side: "client", state: "FIN_WAIT2" },
-        { side: "server", state: "CLOSE_WAIT" },
-      ]);
-      posix.close(pair.server);
-      return [];
-    },
+    teardown: clientClosesFirst,
     expected: [{ side: "client", state: "TIME_WAIT" }],
   },
   {
     name: "the client closing first over IPv6 leaves the client in TIME_WAIT",
     family: "inet6",
-    teardown: (pair) => {
-      posix.close(pair.client);
-      leftoversOnceSettled(posix, pair.endpoints, [
-        { side: "client", state: "FIN_WAIT2" },
-        { side: "server", state: "CLOSE_WAIT" },
-      ]);
-      posix.close(pair.server);
-      return [];
-    },
+    teardown: clientClosesFirst,
     expected: [{ side: "client", state: "TIME_WAIT" }],
   },
   {

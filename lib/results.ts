@@ -8,6 +8,7 @@
 
 import Ajv from "ajv";
 import { BadInputError } from "./cli.ts";
+import { caseId } from "./scenario.ts";
 import type { Observation } from "./observers.ts";
 
 /** The schema version this code writes and reads. */
@@ -137,7 +138,7 @@ export function validateResults(data: unknown, where: string): Results {
   }
   const seen = new Set<string>();
   results.cases.forEach((c, i) => {
-    const expected = caseIdOf(c.experiment, c.params);
+    const expected = caseId(c.experiment, c.params);
     if (c.id !== expected) {
       throw new ResultsError(
         `${where}: /cases/${i}/id: "${c.id}" does not match its experiment and params ("${expected}")`,
@@ -151,11 +152,6 @@ export function validateResults(data: unknown, where: string): Results {
     seen.add(c.id);
   });
   return results;
-}
-
-function caseIdOf(experiment: string, params: Record<string, string>): string {
-  const pairs = Object.keys(params).sort().map((k) => `${k}=${params[k]}`);
-  return `${experiment}/${pairs.join(",")}`;
 }
 
 /**
