@@ -10,8 +10,8 @@
  */
 
 import { createRequire } from "node:module";
-import { failureExitCode, parseFlags, UsageError } from "../lib/cli.ts";
-import { compareIds } from "../lib/results.ts";
+import { failureExitCode, parseFlags, UsageError } from "../lib/cli/flags.ts";
+import { compareIds } from "../lib/results/format.ts";
 
 const PROGRAM = "lint-workflows";
 

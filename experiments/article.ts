@@ -16,7 +16,7 @@
  */
 
 import type { ShutdownHow } from "../ffi/posix.ts";
-import type { Experiment, Params, Step } from "../lib/scenario.ts";
+import type { Experiment, Params, Step } from "../lib/engine/scenario.ts";
 
 /** The article's script as a scenario: linger × shutdown, 6 cases. */
 export const article: Experiment = {
@@ -69,6 +69,6 @@ export const article: Experiment = {
 };
 
 if (import.meta.main) {
-  const { main } = await import("./run_all.ts");
+  const { main } = await import("../lib/cli/run_all.ts");
   Deno.exit(main(Deno.args, [article]));
 }

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { hostPosix } from "../ffi/posix.ts";
-import { runCase } from "../lib/run.ts";
-import { expandCases } from "../lib/scenario.ts";
+import { runCase } from "../lib/engine/run.ts";
+import { expandCases } from "../lib/engine/scenario.ts";
 import { openFdCount } from "../lib/testing/fds.ts";
-import { DEFAULT_TRIAL_OPTIONS } from "../lib/trial.ts";
+import { DEFAULT_TRIAL_OPTIONS } from "../lib/engine/trial.ts";
 import { article } from "./article.ts";
 
 const posix = hostPosix();

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Experiment } from "../lib/scenario.ts";
+import type { Experiment } from "../lib/engine/scenario.ts";
 import { article } from "./article.ts";
 import { teardown } from "./teardown.ts";
 

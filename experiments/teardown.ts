@@ -19,7 +19,7 @@
  */
 
 import type { ShutdownHow } from "../ffi/posix.ts";
-import type { Experiment, Params, Side, Step } from "../lib/scenario.ts";
+import type { Experiment, Params, Side, Step } from "../lib/engine/scenario.ts";
 
 const CHECKPOINTS = [
   "before",
@@ -114,6 +114,6 @@ export const teardown: Experiment = {
 };
 
 if (import.meta.main) {
-  const { main } = await import("./run_all.ts");
+  const { main } = await import("../lib/cli/run_all.ts");
   Deno.exit(main(Deno.args, [teardown]));
 }

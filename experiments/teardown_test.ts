@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { hostPosix } from "../ffi/posix.ts";
-import { openCapture } from "../lib/capture.ts";
-import { runCase } from "../lib/run.ts";
-import { caseId, expandCases } from "../lib/scenario.ts";
+import { openCapture } from "../lib/wire/capture.ts";
+import { runCase } from "../lib/engine/run.ts";
+import { caseId, expandCases } from "../lib/engine/scenario.ts";
 import { openFdCount } from "../lib/testing/fds.ts";
-import { DEFAULT_TRIAL_OPTIONS } from "../lib/trial.ts";
+import { DEFAULT_TRIAL_OPTIONS } from "../lib/engine/trial.ts";
 import { EXPERIMENTS } from "./mod.ts";
 import { teardown } from "./teardown.ts";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { decodeLinger, encodeLinger, formatLinger } from "./linger.ts";
 import { decodePollFds, encodePollFds, pollNames } from "./pollfd.ts";
 import { decodeTcpState, encodeTcpState } from "./tcp_state.ts";
-import { TABLES } from "./tables.ts";
+import { TABLES } from "./tables/mod.ts";
 
 Deno.test("struct linger is two host-order ints: {1, 0} is 01000000 00000000", () => {
   assert.deepEqual(

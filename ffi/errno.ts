@@ -4,7 +4,11 @@
  * @module
  */
 
-import { ERRNO_NAMES, type ErrnoName, type PlatformTable } from "./platform.ts";
+import {
+  ERRNO_NAMES,
+  type ErrnoName,
+  type PlatformTable,
+} from "./tables/platform.ts";
 
 const byTable = new WeakMap<PlatformTable, Map<number, ErrnoName>>();
 

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { PlatformTable } from "./platform.ts";
+import type { PlatformTable } from "./tables/platform.ts";
 
 /** Builds the symbol table; only `poll`'s `nfds_t` and errno differ by OS. */
 export function libcSymbols(table: PlatformTable) {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { PlatformTable } from "./platform.ts";
+import type { PlatformTable } from "./tables/platform.ts";
 
 /** Size of one `struct pollfd`. */
 export const POLLFD_SIZE = 8;

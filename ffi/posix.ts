@@ -20,7 +20,7 @@ import {
   type Linger,
   LINGER_SIZE,
 } from "./linger.ts";
-import type { PlatformTable, TcpStateName } from "./platform.ts";
+import type { PlatformTable, TcpStateName } from "./tables/platform.ts";
 import { decodePollFds, encodePollFds } from "./pollfd.ts";
 import {
   decodeSockaddr,
@@ -29,7 +29,7 @@ import {
   type SocketAddress,
 } from "./sockaddr.ts";
 import { decodeTcpState, TCP_INFO_BUFFER_SIZE } from "./tcp_state.ts";
-import { hostTable } from "./tables.ts";
+import { hostTable } from "./tables/mod.ts";
 
 /** What a call returned: `ret` as libc gave it, `errno` by name on failure. */
 export interface Outcome {

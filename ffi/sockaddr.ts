@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { PlatformTable } from "./platform.ts";
+import type { PlatformTable } from "./tables/platform.ts";
 
 /** Size of `struct sockaddr_in`. */
 export const SOCKADDR_IN_SIZE = 16;
@@ -32,7 +32,7 @@ export interface SocketAddress {
  * @example
  * ```ts
  * import { encodeSockaddr } from "./sockaddr.ts";
- * import { LINUX } from "./linux.ts";
+ * import { LINUX } from "./tables/linux.ts";
  * encodeSockaddr(LINUX, { family: "inet", address: "127.0.0.1", port: 80 });
  * ```
  */

@@ -7,7 +7,7 @@ import {
   parseIpv4,
   parseIpv6,
 } from "./sockaddr.ts";
-import { TABLES } from "./tables.ts";
+import { TABLES } from "./tables/mod.ts";
 
 const hex = (b: Uint8Array) =>
   Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(" ");

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { PlatformTable, TcpStateName } from "./platform.ts";
+import type { PlatformTable, TcpStateName } from "./tables/platform.ts";
 
 /** Buffer size passed to getsockopt for the state struct. */
 export const TCP_INFO_BUFFER_SIZE = 256;

@@ -8,10 +8,10 @@
 
 import { type Posix, unwrap } from "../../ffi/posix.ts";
 import { formatEndpoint, type SocketAddress } from "../../ffi/sockaddr.ts";
-import { Deadline } from "../deadline.ts";
-import { type LeftoverEndpoints, readLeftovers } from "../leftovers.ts";
-import type { Leftover } from "../results.ts";
-import { waitReadable, waitWritable } from "../wait.ts";
+import { Deadline } from "../net/deadline.ts";
+import { type LeftoverEndpoints, readLeftovers } from "../kernel/leftovers.ts";
+import type { Leftover } from "../results/format.ts";
+import { waitReadable, waitWritable } from "../net/wait.ts";
 
 /** Budget of each wait in these helpers. */
 const WAIT_MS = 2000;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Segment } from "../results.ts";
+import type { Segment } from "../results/format.ts";
 
 /** One line of tcpdump's TCP summary. */
 export interface TcpdumpLine {

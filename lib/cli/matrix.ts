@@ -1,0 +1,77 @@
+/**
+ * `deno task matrix [--dir DIR]`: rebuilds `matrix.json` and `MATRIX.md`
+ * from the platform files in `results/` (or DIR). `run-all` calls
+ * {@linkcode regenerateMatrix} after it writes a platform file there.
+ *
+ * @module
+ */
+
+import { OSES } from "../../ffi/tables/platform.ts";
+import { failureExitCode, parseFlags, UsageError } from "./flags.ts";
+import { buildMatrix } from "../documents/matrix.ts";
+import { renderMatrixMarkdown } from "../documents/matrix_markdown.ts";
+import { platformFiles, readPlatforms } from "../results/platform_files.ts";
+import { canonical, writeAtomically } from "../results/format.ts";
+import type { Experiment } from "../engine/scenario.ts";
+
+const PROGRAM = "matrix";
+
+const USAGE = `Usage: deno task matrix [--dir DIR]
+
+Rebuilds matrix.json and MATRIX.md from the platform files in results/
+(or DIR).`;
+
+/** The project's results folder. */
+export const RESULTS_DIR = new URL("../../results/", import.meta.url).pathname
+  .replace(/\/$/, "");
+
+/**
+ * Reads every platform file in `dir`, then writes `matrix.json` and
+ * `MATRIX.md` there, each atomically, only after both were built.
+ *
+ * @throws {ResultsError} for a bad platform file; nothing is written then.
+ */
+export function regenerateMatrix(
+  dir: string,
+  experiments: readonly Experiment[],
+): { platforms: number } {
+  const platforms = readPlatforms(platformFiles(dir));
+  const matrix = buildMatrix(platforms, experiments, OSES);
+  const json = JSON.stringify(canonical(matrix), null, 2) + "\n";
+  const markdown = renderMatrixMarkdown(matrix);
+  writeAtomically(`${dir}/matrix.json`, json);
+  writeAtomically(`${dir}/MATRIX.md`, markdown);
+  return { platforms: matrix.platforms.length };
+}
+
+function main(args: string[], experiments: readonly Experiment[]): number {
+  try {
+    const { values } = parseFlags(args, {
+      dir: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const dir = values.dir ?? RESULTS_DIR;
+    let found;
+    try {
+      found = regenerateMatrix(dir, experiments);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        throw new UsageError(`cannot read --dir ${dir}: no such directory`);
+      }
+      throw e;
+    }
+    console.log(`matrix: ${found.platforms} platforms → ${dir}/MATRIX.md`);
+    return 0;
+  } catch (e) {
+    return failureExitCode(PROGRAM, "matrix", e);
+  }
+}
+
+if (import.meta.main) {
+  const { EXPERIMENTS } = await import("../../experiments/mod.ts");
+  Deno.exit(main(Deno.args, EXPERIMENTS));
+}

@@ -1,0 +1,124 @@
+/**
+ * `deno task report [FILE...] [--out-dir DIR]`: reads every platform file in
+ * `results/` (or the files given), validates them all, and writes
+ * `REPORT.md` and `report.html` into `results/` (or DIR). Both are rendered
+ * in memory before anything is written, and each is written atomically:
+ * bad input leaves the old reports whole. The same inputs give byte-identical
+ * outputs.
+ *
+ * @module
+ */
+
+import { resolve } from "node:path";
+import { EXPERIMENTS } from "../../experiments/mod.ts";
+import { failureExitCode, parseFlags, UsageError } from "./flags.ts";
+import { type Results, writeAtomically } from "../results/format.ts";
+import type { Experiment } from "../engine/scenario.ts";
+import { compareResults } from "../documents/report/compare.ts";
+import { renderHtml } from "../documents/report/html.ts";
+import { platformFiles, readPlatforms } from "../results/platform_files.ts";
+import { renderMarkdown } from "../documents/report/markdown.ts";
+
+const PROGRAM = "report";
+
+/** The repository's results directory, the default input and output. */
+export const RESULTS_DIR = new URL("../../results", import.meta.url).pathname;
+
+const USAGE = `Usage: deno task report [FILE...] [--out-dir DIR]
+
+Compares the platforms' results side by side and writes REPORT.md and
+report.html.
+
+  FILE           platform results files (default: every results/*.json but
+                 schema.json and matrix.json); relative paths start where
+                 deno task was run
+  --out-dir DIR  where to write the reports (default results/)
+  --help         show this help`;
+
+/** The report files by name, rendered from `results`. */
+export function renderReports(
+  results: readonly Results[],
+  experiments: readonly Experiment[] = EXPERIMENTS,
+): Record<"REPORT.md" | "report.html", string> {
+  const comparison = compareResults(results, experiments);
+  return {
+    "REPORT.md": renderMarkdown(comparison),
+    "report.html": renderHtml(comparison),
+  };
+}
+
+function checkOutDir(dir: string): void {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(dir);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) throw e;
+    throw new UsageError(`cannot use --out-dir ${dir}: it does not exist`);
+  }
+  if (!info.isDirectory) {
+    throw new UsageError(`cannot use --out-dir ${dir}: not a directory`);
+  }
+  const probe = `${dir}/REPORT.md.tmp-${Deno.pid}`;
+  try {
+    Deno.writeTextFileSync(probe, "");
+    Deno.removeSync(probe);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) throw e;
+    throw new UsageError(
+      `cannot write --out-dir ${dir}: ${(e as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Where relative paths on the command line start: the directory `deno task`
+ * was started in (it runs tasks from the repository root), else the
+ * working directory.
+ */
+function invocationDir(): string {
+  try {
+    return Deno.env.get("INIT_CWD") ?? Deno.cwd();
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) return Deno.cwd();
+    throw e;
+  }
+}
+
+/** Runs the report with `args`; returns the exit code. */
+export function main(args: string[]): number {
+  try {
+    const { values, positionals } = parseFlags(args, {
+      "out-dir": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    }, true);
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const base = invocationDir();
+    const outDir = values["out-dir"] === undefined
+      ? RESULTS_DIR
+      : resolve(base, values["out-dir"]);
+    checkOutDir(outDir);
+    const files = positionals.length
+      ? positionals.map((p) => resolve(base, p))
+      : platformFiles(RESULTS_DIR);
+    if (files.length === 0) {
+      throw new UsageError(`no platform files in ${RESULTS_DIR}`);
+    }
+    const reports = renderReports(readPlatforms(files));
+    for (const [name, text] of Object.entries(reports)) {
+      writeAtomically(`${outDir}/${name}`, text);
+    }
+    console.log(
+      `${files.length} platform files; wrote ${
+        Object.keys(reports).map((n) => `${outDir}/${n}`).join(", ")
+      }`,
+    );
+    return 0;
+  } catch (e) {
+    return failureExitCode(PROGRAM, "report", e);
+  }
+}
+
+if (import.meta.main) Deno.exit(main(Deno.args));

@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { RUN_ALL_PERMISSIONS, runScript } from "../testing/subprocess.ts";
+import { readResults } from "../results/format.ts";
+
+const script = new URL("./run_all.ts", import.meta.url).pathname;
+
+function runAll(...args: string[]) {
+  return runScript(script, RUN_ALL_PERMISSIONS, args);
+}
+
+Deno.test("run-all rejects bad input with one line on stderr and exit 2", async (t) => {
+  const dir = Deno.makeTempDirSync();
+  const cases: [string[], RegExp][] = [
+    [["--bogus"], /^run-all: unknown flag --bogus$/],
+    [["--only", "nosuch"], /^run-all: nothing matches --only nosuch/],
+    [
+      ["--trials", "0"],
+      /^run-all: --trials must be an integer from 1 to 1000, not "0"$/,
+    ],
+    [["--trials", "abc"], /^run-all: --trials must be an integer/],
+    [["--trials"], /^run-all: flag --trials needs a value/],
+    [
+      ["--out", `${dir}/missing/x.json`],
+      /^run-all: cannot write --out .*: its directory does not exist$/,
+    ],
+    [["stray"], /^run-all: unexpected argument stray$/],
+  ];
+  for (const [args, pattern] of cases) {
+    await t.step(args.join(" "), async () => {
+      const r = await runAll(...args);
+      assert.equal(r.code, 2);
+      const lines = r.stderr.trimEnd().split("\n");
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0]!, pattern);
+      assert.equal(r.stdout, "");
+    });
+  }
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("run-all --help prints usage and exits 0", async () => {
+  const r = await runAll("--help");
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^Usage: deno task run-all/);
+});
+
+Deno.test({
+  name:
+    "run-all writes valid results, and --only keeps the cases it did not run",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const dir = Deno.makeTempDirSync();
+    const out = `${dir}/results.json`;
+    const full = await runAll(
+      "--only",
+      "article",
+      "--trials",
+      "2",
+      "--out",
+      out,
+    );
+    assert.equal(full.code, 0, full.stderr);
+    assert.match(full.stdout, /article\/linger=0,shutdown=wr/);
+    assert.match(full.stdout, new RegExp(`results: ${out}`));
+    const first = readResults(out);
+    assert.equal(first.cases.length, 6);
+    assert.ok(first.cases.every((c) => c.trials.length === 2));
+
+    const some = await runAll(
+      "--only",
+      "article/linger=0",
+      "--trials",
+      "1",
+      "--out",
+      out,
+    );
+    assert.equal(some.code, 0, some.stderr);
+    const second = readResults(out);
+    assert.equal(second.cases.length, 6);
+    const trials = Object.fromEntries(
+      second.cases.map((c) => [c.id, c.trials.length]),
+    );
+    assert.equal(trials["article/linger=0,shutdown=wr"], 1);
+    assert.equal(trials["article/linger=off,shutdown=wr"], 2);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [
+      "results.json",
+    ]);
+    Deno.removeSync(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name:
+    "run-all, with its task's permissions, records the kernel's leftovers in every trial on Linux",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const dir = Deno.makeTempDirSync();
+    const out = `${dir}/results.json`;
+    // The server shuts down first, so it is the side left in TIME_WAIT.
+    const id =
+      "teardown/actor=server,close=no,linger=off,shutdown=wr,unread=none";
+    const run = await runAll("--only", id, "--trials", "2", "--out", out);
+    assert.equal(run.code, 0, run.stderr);
+    const [result] = readResults(out).cases.filter((c) => c.id === id);
+    assert.equal(result?.trials.length, 2);
+    for (const trial of result!.trials) {
+      assert.equal(trial.leftoversUnavailable, undefined);
+      assert.deepEqual(trial.leftovers, [{
+        side: "server",
+        state: "TIME_WAIT",
+      }]);
+    }
+    Deno.removeSync(dir, { recursive: true });
+  },
+});
+
+Deno.test("run-all refuses to replace a malformed or foreign results file", async (t) => {
+  const dir = Deno.makeTempDirSync();
+  const out = `${dir}/results.json`;
+  const contents: [string, RegExp][] = [
+    ["{ not json", /malformed JSON/],
+    ['{"hello": 1}', /\/schemaVersion: missing; not an escoteria results file/],
+    [
+      JSON.stringify({
+        schemaVersion: 1,
+        platform: {
+          id: "plan9-mips",
+          os: "linux",
+          osRelease: "x",
+          arch: "mips",
+          deno: null,
+          source: "run",
+        },
+        cases: [],
+      }),
+      /\/platform\/id: "plan9-mips" does not start with "linux-mips"/,
+    ],
+  ];
+  for (const [text, pattern] of contents) {
+    await t.step(pattern.source, async () => {
+      Deno.writeTextFileSync(out, text);
+      const r = await runAll("--only", "article", "--out", out);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /^run-all: refusing to replace /);
+      assert.match(r.stderr, pattern);
+      assert.equal(r.stderr.trimEnd().split("\n").length, 1);
+      assert.equal(Deno.readTextFileSync(out), text, "the file was changed");
+    });
+  }
+  Deno.removeSync(dir, { recursive: true });
+});

@@ -1,0 +1,328 @@
+/**
+ * The comparison matrix: every case of every run platform as a row, its
+ * observations as columns grouped by checkpoint, and a summary that answers
+ * "how does the peer find out?" from the data alone. For each teardown the
+ * actor did, each of the peer's observers either revealed it (its value
+ * changed from the `before` checkpoint, or a send failed) at some checkpoint,
+ * or never did. Written as `results/matrix.json`; `matrix_markdown.ts`
+ * renders it as `results/MATRIX.md`.
+ *
+ * @module
+ */
+
+import type { Observation } from "../engine/observers.ts";
+import { compareIds, type Results, type Segment } from "../results/format.ts";
+import { expandCases, type Experiment, type Step } from "../engine/scenario.ts";
+
+/** The matrix format this code writes. */
+export const MATRIX_VERSION = 1;
+
+/** Observation keys that share a checkpoint, in column order. */
+export interface ColumnGroup {
+  /** A checkpoint name, or `calls` for results of calls (no checkpoint). */
+  readonly checkpoint: string;
+  readonly keys: readonly string[];
+}
+
+/** One case of one platform. */
+export interface MatrixRow {
+  readonly id: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly stable: boolean;
+  readonly observations: Readonly<Record<string, Observation>>;
+  /** The first trial's segments as `client S` …, or why there are none. */
+  readonly wire: readonly string[] | string;
+  /** The first trial's leftovers as `server TIME_WAIT` …, or why none. */
+  readonly leftovers: readonly string[] | string;
+  /** Trials that stopped with an error. */
+  readonly errors: number;
+}
+
+/** What one of the peer's observers made of the actor's teardown. */
+export interface Reveal {
+  /** First checkpoint (or `send.first`/`send.second`) where it showed. */
+  readonly at: string;
+  readonly value: Observation;
+  /** Whether it showed only once the peer itself had tried to send. */
+  readonly afterSending: boolean;
+}
+
+/** How the peer found out about one teardown, for the actors that did it. */
+export interface Finding {
+  /** The case's parameters except `actor`. */
+  readonly teardown: Readonly<Record<string, string>>;
+  /** Actors whose cases gave exactly this finding. */
+  readonly actors: readonly string[];
+  /** Observer name → where it first revealed the teardown, or `null`. */
+  readonly observers: Readonly<Record<string, Reveal | null>>;
+  /** The actor's teardown segments on the wire, or why none were seen. */
+  readonly wire: readonly string[] | string;
+}
+
+/** One experiment on one platform. */
+export interface MatrixExperiment {
+  readonly name: string;
+  readonly intent: string;
+  readonly groups: readonly ColumnGroup[];
+  readonly rows: readonly MatrixRow[];
+  /** Present for experiments with an actor and a watching peer. */
+  readonly findings?: readonly Finding[];
+}
+
+/** One platform's part of the matrix. */
+export interface MatrixPlatform {
+  readonly id: string;
+  readonly os: string;
+  readonly osRelease: string;
+  readonly experiments: readonly MatrixExperiment[];
+}
+
+/** The whole matrix. */
+export interface Matrix {
+  readonly matrixVersion: typeof MATRIX_VERSION;
+  readonly platforms: readonly MatrixPlatform[];
+  /** Supported OSes with no run results: untested, never guessed. */
+  readonly untested: readonly string[];
+}
+
+/** Observers whose value at `before` is the baseline a change is seen from. */
+export const PEER_OBSERVERS = [
+  "poll",
+  "recv",
+  "tcp_state",
+  "getpeername",
+  "so_error",
+] as const;
+
+/** Where a key's checkpoint is: its last dot-part, if the experiment has it. */
+function checkpointOf(key: string, checkpoints: readonly string[]): string {
+  const last = key.slice(key.lastIndexOf(".") + 1);
+  return checkpoints.includes(last) ? last : "calls";
+}
+
+/** Groups `keys` by checkpoint, in the experiment's checkpoint order. */
+export function columnGroups(
+  keys: Iterable<string>,
+  checkpoints: readonly string[],
+): ColumnGroup[] {
+  const byCheckpoint = new Map<string, string[]>();
+  for (const key of keys) {
+    const checkpoint = checkpointOf(key, checkpoints);
+    const list = byCheckpoint.get(checkpoint) ?? [];
+    if (!list.includes(key)) list.push(key);
+    byCheckpoint.set(checkpoint, list);
+  }
+  return [...checkpoints, "calls"].flatMap((checkpoint) => {
+    const list = byCheckpoint.get(checkpoint);
+    return list ? [{ checkpoint, keys: list.sort(compareIds) }] : [];
+  });
+}
+
+/** Marks segments caused by the engine closing what the steps left open. */
+export const CLEANUP_MARK = " (cleanup)";
+
+/**
+ * Segments as `client S`, `server R.`, with the payload length if any;
+ * those from `cleanupAt` on end in {@linkcode CLEANUP_MARK}.
+ */
+export function describeWire(
+  wire: readonly Segment[] | null | undefined,
+  unavailable: string | undefined,
+  cleanupAt?: number,
+): readonly string[] | string {
+  if (!wire) return unavailable ?? "not captured";
+  return wire.map((s, i) =>
+    `${s.from} ${s.flags}${s.len > 0 ? ` ${s.len}` : ""}${
+      cleanupAt !== undefined && i >= cleanupAt ? CLEANUP_MARK : ""
+    }`
+  );
+}
+
+/**
+ * The segments of the teardown itself: from the first FIN or RST the steps
+ * caused, up to the engine's cleanup.
+ */
+export function teardownSegments(
+  wire: readonly string[] | string,
+): readonly string[] | string {
+  if (typeof wire === "string") return wire;
+  const own = wire.filter((s) => !s.endsWith(CLEANUP_MARK));
+  const first = own.findIndex((s) => /\s\S*[FR]/.test(s));
+  return first < 0 ? [] : own.slice(first);
+}
+
+/** Builds one experiment's rows from a platform's cases. */
+function experimentMatrix(
+  results: Results,
+  experiment: Experiment,
+): MatrixExperiment | null {
+  // Rows in the experiment's own case order, params in its factor order.
+  const order = expandCases(experiment).map((c) => c.id);
+  const rank = (id: string) => {
+    const i = order.indexOf(id);
+    return i < 0 ? order.length : i;
+  };
+  const cases = results.cases
+    .filter((c) => c.experiment === experiment.name)
+    .sort((a, b) => rank(a.id) - rank(b.id) || compareIds(a.id, b.id));
+  if (cases.length === 0) return null;
+  const rows: MatrixRow[] = cases.map((c) => {
+    const first = c.trials[0]!;
+    const known = experiment.factors.map((f) => f.name);
+    const names = [
+      ...known.filter((n) => n in c.params),
+      ...Object.keys(c.params).filter((n) => !known.includes(n)).sort(),
+    ];
+    return {
+      id: c.id,
+      params: Object.fromEntries(names.map((n) => [n, c.params[n]!])),
+      stable: c.stable,
+      observations: c.observations,
+      wire: describeWire(
+        first.wire,
+        first.wireUnavailable,
+        first.wireCleanupAt,
+      ),
+      leftovers: first.leftovers
+        ? first.leftovers.map((l) => `${l.side} ${l.state}`)
+        : first.leftoversUnavailable ?? "not read",
+      errors: c.trials.filter((t) => t.error).length,
+    };
+  });
+  const keys = rows.flatMap((r) => Object.keys(r.observations));
+  const hasPeer = experiment.factors.some((f) => f.name === "actor");
+  return {
+    name: experiment.name,
+    intent: experiment.intent,
+    groups: columnGroups(keys, experiment.checkpoints),
+    rows,
+    ...(hasPeer ? { findings: findings(rows, experiment) } : {}),
+  };
+}
+
+/**
+ * The checkpoints a case's steps reach only after the peer has tried to
+ * send: those of the observe steps that follow the peer's first recorded
+ * `send`.
+ */
+export function checkpointsAfterSending(
+  steps: readonly Step[],
+): readonly string[] {
+  const first = steps.findIndex((s) =>
+    s.op === "send" && s.as === "peer" && s.checkpoint !== undefined
+  );
+  if (first < 0) return [];
+  return [
+    ...new Set(
+      steps.slice(first).flatMap((s) =>
+        s.op === "observe" ? [s.checkpoint] : []
+      ),
+    ),
+  ];
+}
+
+/** Where each of the peer's observers first showed the teardown. */
+export function revealsOf(
+  observations: Readonly<Record<string, Observation>>,
+  checkpoints: readonly string[],
+  sendingCheckpoints: readonly string[] = [],
+): Record<string, Reveal | null> {
+  const [baseline, ...later] = checkpoints;
+  const out: Record<string, Reveal | null> = {};
+  for (const observer of PEER_OBSERVERS) {
+    const before = observations[`peer.${observer}.${baseline}`];
+    const at = later.find((cp) => {
+      const value = observations[`peer.${observer}.${cp}`];
+      return value !== undefined && value !== before;
+    });
+    out[observer] = at === undefined ? null : {
+      at,
+      value: observations[`peer.${observer}.${at}`]!,
+      afterSending: sendingCheckpoints.includes(at),
+    };
+  }
+  // A send that fails tells the peer; one that succeeds tells it nothing.
+  const send = ["first", "second"].find((n) =>
+    typeof observations[`peer.send.${n}`] === "string"
+  );
+  out.send = send === undefined ? null : {
+    at: `send.${send}`,
+    value: observations[`peer.send.${send}`]!,
+    afterSending: true,
+  };
+  return out;
+}
+
+/** Folds the rows of an actor/peer experiment into findings. */
+function findings(
+  rows: readonly MatrixRow[],
+  experiment: Experiment,
+): Finding[] {
+  const { checkpoints } = experiment;
+  const byTeardown = new Map<string, Finding[]>();
+  for (const row of rows) {
+    const { actor = "?", ...teardown } = row.params;
+    const sending = checkpointsAfterSending(experiment.steps(row.params));
+    const observers = revealsOf(row.observations, checkpoints, sending);
+    const wire = teardownSegments(row.wire);
+    const key = JSON.stringify(Object.entries(teardown).sort());
+    const list = byTeardown.get(key) ?? [];
+    const same = list.find((f) =>
+      JSON.stringify([f.observers, f.wire]) ===
+        JSON.stringify([observers, wireAsActor(wire, actor)])
+    );
+    if (same) {
+      (same.actors as string[]).push(actor);
+    } else {
+      list.push({
+        teardown,
+        actors: [actor],
+        observers,
+        wire: wireAsActor(wire, actor),
+      });
+    }
+    byTeardown.set(key, list);
+  }
+  return [...byTeardown.values()].flat();
+}
+
+/** Names segments by role (`actor`/`peer`) so both actors compare equal. */
+function wireAsActor(
+  wire: readonly string[] | string,
+  actor: string,
+): readonly string[] | string {
+  if (typeof wire === "string") return wire;
+  return wire.map((s) => {
+    const [from, ...rest] = s.split(" ");
+    return [from === actor ? "actor" : "peer", ...rest].join(" ");
+  });
+}
+
+/**
+ * The matrix of every platform file that was run (transcribed references
+ * are the report's business), platforms in id order.
+ */
+export function buildMatrix(
+  platforms: readonly Results[],
+  experiments: readonly Experiment[],
+  supportedOses: readonly string[],
+): Matrix {
+  const run = platforms
+    .filter((p) => p.platform.source === "run")
+    .sort((a, b) => compareIds(a.platform.id, b.platform.id));
+  return {
+    matrixVersion: MATRIX_VERSION,
+    platforms: run.map((results) => ({
+      id: results.platform.id,
+      os: results.platform.os,
+      osRelease: results.platform.osRelease,
+      experiments: experiments.flatMap((e) => {
+        const m = experimentMatrix(results, e);
+        return m ? [m] : [];
+      }),
+    })),
+    untested: supportedOses.filter((os) =>
+      !run.some((p) => p.platform.os === os)
+    ),
+  };
+}

@@ -1,0 +1,262 @@
+/**
+ * The cross-platform comparison behind every report: for each experiment and
+ * case, every observation key with each platform's value, whether the
+ * platforms disagree, and the wire each platform saw. A platform without a
+ * value (not observed, not transcribed, case not run) shows as absent and
+ * never counts as a difference; a difference needs two platforms that both
+ * have a value, and different ones.
+ *
+ * @module
+ */
+
+import type { Observation } from "../../engine/observers.ts";
+import type {
+  CaseResult,
+  Platform,
+  Results,
+  Segment,
+  TrialResult,
+} from "../../results/format.ts";
+import { compareIds } from "../../results/format.ts";
+import { expandCases, type Experiment } from "../../engine/scenario.ts";
+import { listSteps, summariseSteps } from "./explain.ts";
+
+/** Every OS escoteria knows, with the name people use for it. */
+export const OS_NAMES: Record<Platform["os"], string> = {
+  linux: "Linux",
+  darwin: "macOS",
+  freebsd: "FreeBSD",
+  openbsd: "OpenBSD",
+};
+
+/** One observation key across the platforms, in platform order. */
+export interface Row {
+  readonly key: string;
+  /** The case's value per platform; `undefined` when it has none. */
+  readonly values: readonly (Observation | undefined)[];
+  /** Per platform: the trials disagreed on this key. */
+  readonly unstable: readonly boolean[];
+  readonly differs: boolean;
+}
+
+/** The wire per platform: its first trial with wire evidence, in notation. */
+export interface WireRow {
+  readonly values: readonly (string | undefined)[];
+  readonly differs: boolean;
+}
+
+/** One case across the platforms. */
+export interface CaseComparison {
+  readonly id: string;
+  readonly params: Readonly<Record<string, string>>;
+  /** The case's actions in one sentence; `null` for an unknown experiment. */
+  readonly explanation: string | null;
+  /** Every step in words; empty for an unknown experiment. */
+  readonly steps: readonly string[];
+  readonly rows: readonly Row[];
+  readonly wire: WireRow;
+  /** Each platform's trials; `undefined` where it has not this case. */
+  readonly trials: readonly (readonly TrialResult[] | undefined)[];
+  /** Indices of the platforms that have this case. */
+  readonly platforms: readonly number[];
+  /** Trials that stopped early: `<platform>, trial <n>: <error>`. */
+  readonly errors: readonly string[];
+  /** Rows that differ, the wire included. */
+  readonly differences: number;
+}
+
+/** One experiment across the platforms. */
+export interface ExperimentComparison {
+  readonly name: string;
+  /** The experiment's intent; `null` when this escoteria does not know it. */
+  readonly intent: string | null;
+  /** The keys the matrix shows. */
+  readonly headline: readonly string[];
+  /** Indices of the platforms that have any case of it. */
+  readonly platforms: readonly number[];
+  readonly cases: readonly CaseComparison[];
+}
+
+/** The whole comparison, platforms ordered by id. */
+export interface Comparison {
+  readonly platforms: readonly Platform[];
+  /** OSes no platform file was run on, with what exists for them. */
+  readonly untested: readonly string[];
+  readonly experiments: readonly ExperimentComparison[];
+}
+
+/** A segment list as text: `→S ←S. →P.4`, → from client to server. */
+export function wireNotation(wire: readonly Segment[]): string {
+  if (wire.length === 0) return "(no segment)";
+  return wire.map((s) =>
+    `${s.from === "client" ? "→" : "←"}${s.flags}${s.len > 0 ? s.len : ""}`
+  ).join(" ");
+}
+
+/** The first trial's wire that was captured, in notation. */
+function caseWire(c: CaseResult | undefined): string | undefined {
+  const wire = c?.trials.find((t) => Array.isArray(t.wire))?.wire;
+  return wire ? wireNotation(wire) : undefined;
+}
+
+function differs(values: readonly unknown[]): boolean {
+  const present = values.filter((v) => v !== undefined).map((v) =>
+    JSON.stringify(v)
+  );
+  return new Set(present).size > 1;
+}
+
+function compareCase(
+  id: string,
+  experiment: Experiment | undefined,
+  found: readonly (CaseResult | undefined)[],
+  platforms: readonly Platform[],
+): CaseComparison {
+  const params = found.find((c) => c !== undefined)!.params;
+  const keys = new Set(
+    found.flatMap((c) => Object.keys(c?.observations ?? {})),
+  );
+  const headline = (experiment?.headline ?? []).filter((k) => keys.has(k));
+  const rest = [...keys].filter((k) => !headline.includes(k)).sort(compareIds);
+  const rows = [...headline, ...rest].map((key): Row => {
+    const values = found.map((c) => c?.observations[key]);
+    return {
+      key,
+      values,
+      unstable: found.map((c) => c?.unstableKeys?.includes(key) ?? false),
+      differs: differs(values),
+    };
+  });
+  const wireValues = found.map(caseWire);
+  const wire = { values: wireValues, differs: differs(wireValues) };
+  const steps = experiment?.steps(params);
+  return {
+    id,
+    params,
+    explanation: steps ? summariseSteps(steps) : null,
+    steps: steps ? listSteps(steps) : [],
+    rows,
+    wire,
+    trials: found.map((c) => c?.trials),
+    platforms: found.flatMap((c, i) => c ? [i] : []),
+    errors: found.flatMap((c, i) =>
+      (c?.trials ?? []).flatMap((t, n) =>
+        t.error ? [`${platforms[i]!.id}, trial ${n + 1}: ${t.error}`] : []
+      )
+    ),
+    differences: rows.filter((r) => r.differs).length + (wire.differs ? 1 : 0),
+  };
+}
+
+/**
+ * Compares the platforms' results case by case. Known experiments come in
+ * `experiments` order with cases in factor order; experiments and cases this
+ * escoteria does not define follow, sorted by name and id.
+ */
+export function compareResults(
+  results: readonly Results[],
+  experiments: readonly Experiment[],
+): Comparison {
+  const sorted = [...results].sort((a, b) =>
+    compareIds(a.platform.id, b.platform.id)
+  );
+  const byId = sorted.map((r) => new Map(r.cases.map((c) => [c.id, c])));
+  const allIds = new Set(byId.flatMap((m) => [...m.keys()]));
+  const names = [
+    ...experiments.map((e) => e.name),
+    ...[...new Set(sorted.flatMap((r) => r.cases.map((c) => c.experiment)))]
+      .filter((n) => !experiments.some((e) => e.name === n)).sort(compareIds),
+  ];
+  const compared = names.flatMap((name): ExperimentComparison[] => {
+    const experiment = experiments.find((e) => e.name === name);
+    const known = experiment ? expandCases(experiment).map((c) => c.id) : [];
+    const extra = [...allIds].filter((id) =>
+      id.startsWith(`${name}/`) && !known.includes(id)
+    ).sort(compareIds);
+    const ids = [...known.filter((id) => allIds.has(id)), ...extra];
+    if (ids.length === 0) return [];
+    return [{
+      name,
+      intent: experiment?.intent ?? null,
+      platforms: byId.flatMap((m, i) => ids.some((id) => m.has(id)) ? [i] : []),
+      headline: experiment?.headline ??
+        [
+          ...new Set(
+            ids.flatMap((id) =>
+              byId.flatMap((m) => Object.keys(m.get(id)?.observations ?? {}))
+            ),
+          ),
+        ].sort(compareIds),
+      cases: ids.map((id) =>
+        compareCase(
+          id,
+          experiment,
+          byId.map((m) => m.get(id)),
+          sorted.map((r) => r.platform),
+        )
+      ),
+    }];
+  });
+  const untested = (Object.keys(OS_NAMES) as Platform["os"][])
+    .filter((os) =>
+      !sorted.some((r) => r.platform.os === os && r.platform.source === "run")
+    )
+    .map((os) => {
+      const transcribed = sorted.filter((r) => r.platform.os === os);
+      return transcribed.length === 0
+        ? `${OS_NAMES[os]} (no results file)`
+        : `${OS_NAMES[os]} (not run; only transcribed: ${
+          transcribed.map((r) => r.platform.id).join(", ")
+        })`;
+    });
+  return {
+    platforms: sorted.map((r) => r.platform),
+    untested,
+    experiments: compared,
+  };
+}
+
+/** An observation as text; absent is `—`. */
+export function formatObservation(value: Observation | undefined): string {
+  return value === undefined ? "—" : String(value);
+}
+
+/** Trial numbers (1-based) as words with ranges: `trials 1–2, 4`. */
+export function trialNumbers(numbers: readonly number[]): string {
+  const parts: string[] = [];
+  let start = numbers[0];
+  for (let i = 0; i < numbers.length; i++) {
+    const n = numbers[i]!;
+    const next = numbers[i + 1];
+    if (next === n + 1) continue;
+    parts.push(start === n ? `${n}` : `${start}–${n}`);
+    start = next;
+  }
+  return `${numbers.length === 1 ? "trial" : "trials"} ${parts.join(", ")}`;
+}
+
+/** Trials that saw the same wire, or the same lack of it. */
+export interface WireGroup {
+  /** 1-based trial numbers. */
+  readonly trials: readonly number[];
+  /** The wire, or `null` with the reason there is none. */
+  readonly wire: readonly Segment[] | null;
+  readonly unavailable: string;
+}
+
+/** Groups trials by identical wire, in order of first appearance. */
+export function groupTrialsByWire(
+  trials: readonly TrialResult[],
+): WireGroup[] {
+  const groups = new Map<string, WireGroup & { trials: number[] }>();
+  trials.forEach((t, i) => {
+    const wire = Array.isArray(t.wire) ? t.wire : null;
+    const unavailable = wire ? "" : t.wireUnavailable ?? "not captured";
+    const key = JSON.stringify(wire?.map((s) => [s.from, s.flags, s.len])) +
+      unavailable;
+    const group = groups.get(key);
+    if (group) group.trials.push(i + 1);
+    else groups.set(key, { trials: [i + 1], wire, unavailable });
+  });
+  return [...groups.values()];
+}

@@ -1,0 +1,73 @@
+/**
+ * Runs cases: each case's trials one after another, then the agreement
+ * between them. A case whose trials disagree is `stable: false` with the
+ * disagreeing keys listed, and keeps the first trial's values: nothing is
+ * averaged away.
+ *
+ * @module
+ */
+
+import type { Posix } from "../../ffi/posix.ts";
+import type { Observation } from "./observers.ts";
+import type { CaseResult, TrialResult } from "../results/format.ts";
+import type { Case } from "./scenario.ts";
+import { runTrial, type TrialOptions } from "./trial.ts";
+
+/** Called after every trial, for progress reports. */
+export type OnTrial = (c: Case, trial: number, result: TrialResult) => void;
+
+/** Rounds a duration to microseconds, so files stay readable. */
+function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/** Runs `trials` trials of one case and folds them into a case result. */
+export function runCase(
+  posix: Posix,
+  c: Case,
+  trials: number,
+  options: TrialOptions,
+  onTrial?: OnTrial,
+): CaseResult {
+  const steps = c.experiment.steps(c.params);
+  const results: TrialResult[] = [];
+  for (let i = 0; i < trials; i++) {
+    const record = runTrial(posix, steps, options);
+    const { durations, ...rest } = record;
+    const result: TrialResult = {
+      ...rest,
+      durations: Object.fromEntries(
+        Object.entries(durations).map(([k, v]) => [k, roundMs(v)]),
+      ),
+    };
+    results.push(result);
+    onTrial?.(c, i, result);
+  }
+  return foldTrials(c, results);
+}
+
+/** Compares trials key by key; the first trial's values stand for the case. */
+export function foldTrials(c: Case, trials: TrialResult[]): CaseResult {
+  const first = trials[0];
+  if (!first) throw new RangeError(`Case ${c.id} has no trials`);
+  // The wire and the leftovers are evidence, compared like observations.
+  const views = trials.map((t): Record<string, Observation> => ({
+    ...t.observations,
+    ...(t.error ? { error: t.error } : {}),
+    ...(t.wire ? { wire: JSON.stringify(t.wire) } : {}),
+    ...(t.leftovers ? { leftovers: JSON.stringify(t.leftovers) } : {}),
+  }));
+  const keys = new Set(views.flatMap((v) => Object.keys(v)));
+  const unstableKeys = [...keys].filter((k) =>
+    views.some((v) => v[k] !== views[0]![k])
+  ).sort();
+  return {
+    id: c.id,
+    experiment: c.experiment.name,
+    params: { ...c.params },
+    observations: { ...first.observations },
+    stable: unstableKeys.length === 0,
+    ...(unstableKeys.length ? { unstableKeys } : {}),
+    trials,
+  };
+}

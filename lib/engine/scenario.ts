@@ -1,0 +1,178 @@
+/**
+ * Scenarios as data: an experiment names its factors, and for each
+ * combination of their values (a case) gives the steps both endpoints take.
+ * The engine interprets the steps; {@linkcode describeStep} puts them in
+ * words for reports. Case ids are `<experiment>/<k>=<v>,…` with keys sorted.
+ *
+ * @module
+ */
+
+import type { Linger } from "../../ffi/linger.ts";
+import type { ShutdownHow } from "../../ffi/posix.ts";
+
+/** One end of the connection: the connecting or the accepting socket. */
+export type Side = "client" | "server";
+
+/** Fields every step has: which socket acts, and the name its keys use. */
+interface StepBase {
+  readonly side: Side;
+  /** Prefix of the observation keys; defaults to the side ("actor", …). */
+  readonly as?: string;
+}
+
+/** One thing an endpoint does; its observations are recorded under keys. */
+export type Step =
+  | StepBase & {
+    /** `send()` the text; records `<as>.send.<checkpoint>` if given. */
+    readonly op: "send";
+    readonly data: string;
+    readonly checkpoint?: string;
+  }
+  | StepBase & {
+    /** Waits for and `recv()`s exactly `bytes`; records `<as>.recv`. */
+    readonly op: "recv";
+    readonly bytes: number;
+  }
+  | StepBase & {
+    /** Waits until data is readable, and leaves it unread. */
+    readonly op: "await_data";
+  }
+  | StepBase & {
+    /** `getsockopt(SO_LINGER)`; records `<as>.linger.<checkpoint>`. */
+    readonly op: "get_linger";
+    readonly checkpoint: string;
+  }
+  | StepBase & {
+    /** `setsockopt(SO_LINGER, linger)`. */
+    readonly op: "set_linger";
+    readonly linger: Linger;
+  }
+  | StepBase & {
+    /**
+     * The article's `connected()`: `getpeername()`; records
+     * `<as>.connected.<checkpoint>` (1/0), `<as>.getpeername.<checkpoint>`
+     * (ok or errno) and `<as>.tcp_state.<checkpoint>`.
+     */
+    readonly op: "connected";
+    readonly checkpoint: string;
+  }
+  | StepBase & {
+    /** `shutdown(how)`; records `<as>.shutdown` (ok or errno). */
+    readonly op: "shutdown";
+    readonly how: ShutdownHow;
+  }
+  | StepBase & {
+    /** `close()`; records `<as>.close` (ok or errno) and its duration. */
+    readonly op: "close";
+  }
+  | StepBase & {
+    /**
+     * Waits until the peer's FIN or RST has arrived; records
+     * `<as>.poll.<checkpoint>`, the revents seen then.
+     */
+    readonly op: "await_teardown";
+    readonly checkpoint: string;
+  }
+  | StepBase & {
+    /** Runs every observer on this side; keys `<as>.<observer>.<checkpoint>`. */
+    readonly op: "observe";
+    readonly checkpoint: string;
+  }
+  | StepBase & {
+    /**
+     * Waits until the connection is quiet: no segment on the wire and no
+     * change in what this side's poll and both TCP states report for a
+     * short window. Loopback delivers synchronously, so this is brief.
+     */
+    readonly op: "settle";
+  };
+
+/** A factor of an experiment and the values it takes. */
+export interface Factor {
+  readonly name: string;
+  readonly values: readonly string[];
+}
+
+/** Parameter values of one case, all strings. */
+export type Params = Readonly<Record<string, string>>;
+
+/** An experiment: factors and, per case, the steps. */
+export interface Experiment {
+  readonly name: string;
+  /** One sentence of intent, like a packetdrill script's first line. */
+  readonly intent: string;
+  readonly factors: readonly Factor[];
+  /** Checkpoint names in the order the steps reach them. */
+  readonly checkpoints: readonly string[];
+  /** Observation keys the terminal table shows (the JSON has them all). */
+  readonly headline: readonly string[];
+  readonly steps: (params: Params) => readonly Step[];
+}
+
+/** One case: an experiment with every factor fixed. */
+export interface Case {
+  readonly id: string;
+  readonly experiment: Experiment;
+  readonly params: Params;
+}
+
+/** `<experiment>/<k>=<v>,…` with keys sorted. */
+export function caseId(experiment: string, params: Params): string {
+  const pairs = Object.keys(params).sort().map((k) => `${k}=${params[k]}`);
+  return `${experiment}/${pairs.join(",")}`;
+}
+
+/** Every combination of the experiment's factor values, in factor order. */
+export function expandCases(experiment: Experiment): Case[] {
+  let combos: Record<string, string>[] = [{}];
+  for (const factor of experiment.factors) {
+    combos = combos.flatMap((combo) =>
+      factor.values.map((value) => ({ ...combo, [factor.name]: value }))
+    );
+  }
+  return combos.map((params) => ({
+    id: caseId(experiment.name, params),
+    experiment,
+    params,
+  }));
+}
+
+const HOW_NAMES: Record<ShutdownHow, string> = {
+  rd: "SHUT_RD",
+  wr: "SHUT_WR",
+  rdwr: "SHUT_RDWR",
+};
+
+/** A step in words: `server: shutdown(SHUT_WR)`. */
+export function describeStep(step: Step): string {
+  const who = step.as ? `${step.as} (${step.side})` : step.side;
+  return `${who}: ${describeAction(step)}`;
+}
+
+/** A step's action in words, without who takes it: `shutdown(SHUT_WR)`. */
+export function describeAction(step: Step): string {
+  switch (step.op) {
+    case "send":
+      return `send("${step.data}")`;
+    case "recv":
+      return `recv() ${step.bytes} bytes`;
+    case "await_data":
+      return "wait until data has arrived, leave it unread";
+    case "get_linger":
+      return "getsockopt(SO_LINGER)";
+    case "set_linger":
+      return `setsockopt(SO_LINGER, {${step.linger.onoff}, ${step.linger.seconds}})`;
+    case "connected":
+      return "connected? (getpeername())";
+    case "shutdown":
+      return `shutdown(${HOW_NAMES[step.how]})`;
+    case "close":
+      return "close()";
+    case "await_teardown":
+      return "wait until the peer's FIN or RST has arrived";
+    case "observe":
+      return `observe (${step.checkpoint})`;
+    case "settle":
+      return "wait until the connection is quiet";
+  }
+}

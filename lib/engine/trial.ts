@@ -1,0 +1,431 @@
+/**
+ * One trial: establish a loopback connection, interpret a case's steps on
+ * both endpoints, record what each step observed, and close every socket at
+ * the end whatever happened. A missed deadline or a failed set-up call ends
+ * the trial with `error` set; the run goes on. Where a wire tap is given,
+ * the trial's segments are recorded too, and after both sides have closed
+ * the kernel's leftover sockets for its 4-tuple.
+ *
+ * @module
+ */
+
+import { formatLinger } from "../../ffi/linger.ts";
+import { pollNames } from "../../ffi/pollfd.ts";
+import { type Posix, unwrap } from "../../ffi/posix.ts";
+import { formatEndpoint, type SocketAddress } from "../../ffi/sockaddr.ts";
+import { Deadline, timed } from "../net/deadline.ts";
+import { readLeftovers } from "../kernel/leftovers.ts";
+import { type Observation, observeAll, pollEverything } from "./observers.ts";
+import type { Leftover, Segment } from "../results/format.ts";
+import type { Side, Step } from "./scenario.ts";
+import { waitReadable, waitTeardown, waitWritable } from "../net/wait.ts";
+
+/** The two ends as `address:port`. */
+export interface Endpoints {
+  readonly client: string;
+  readonly server: string;
+}
+
+/** A packet capture a trial can use; see `capture.ts`. */
+export interface WireTap {
+  /** Forgets everything captured so far (before a trial starts). */
+  reset(): void;
+  /**
+   * Returns once no frame arrived for `quietMs` (only frames between
+   * `endpoints` count when they are given), or throws at the deadline.
+   */
+  waitQuiet(quietMs: number, deadline: Deadline, endpoints?: Endpoints): void;
+  /** The segments between `endpoints` since the last reset, in order. */
+  segments(endpoints: Endpoints): Segment[];
+}
+
+/** How a trial runs. */
+export interface TrialOptions {
+  /** Budget of each wait, in milliseconds. */
+  readonly waitMs: number;
+  /** Quiet window of a settle, in milliseconds. */
+  readonly quietMs: number;
+  /** Loopback address to listen on. */
+  readonly address: SocketAddress["address"];
+  readonly family: SocketAddress["family"];
+  /** The wire tap, or why there is none. */
+  readonly wire: WireTap | { readonly unavailable: string } | null;
+  /** Whether to read the kernel's leftover sockets after the trial. */
+  readonly leftovers: boolean;
+}
+
+/** Default options: IPv4 loopback, 2 s per wait (the article slept 3 s). */
+export const DEFAULT_TRIAL_OPTIONS: TrialOptions = {
+  waitMs: 2000,
+  quietMs: 3,
+  address: "127.0.0.1",
+  family: "inet",
+  wire: null,
+  leftovers: false,
+};
+
+/** Everything one trial recorded. */
+export interface TrialRecord {
+  readonly endpoints: Endpoints | null;
+  readonly observations: Record<string, Observation>;
+  /** Milliseconds per timed step; kept out of `observations`. */
+  readonly durations: Record<string, number>;
+  readonly error: string | null;
+  readonly wire?: Segment[] | null;
+  readonly wireUnavailable?: string;
+  /** Index of the first segment the engine's own closing caused. */
+  readonly wireCleanupAt?: number;
+  readonly leftovers?: Leftover[] | null;
+  readonly leftoversUnavailable?: string;
+}
+
+/** Sockets a trial opened; every one is closed by `closeAll`. */
+class Sockets {
+  readonly #open = new Set<number>();
+  readonly fd: Record<Side, number> = { client: -1, server: -1 };
+
+  constructor(readonly posix: Posix) {}
+
+  add(fd: number): number {
+    this.#open.add(fd);
+    return fd;
+  }
+
+  isOpen(fd: number): boolean {
+    return this.#open.has(fd);
+  }
+
+  close(fd: number) {
+    this.#open.delete(fd);
+    return this.posix.close(fd);
+  }
+
+  /** Whether any socket is still open. */
+  anyOpen(): boolean {
+    return this.#open.size > 0;
+  }
+
+  closeAll(): void {
+    for (const fd of [...this.#open]) this.close(fd);
+  }
+}
+
+/** State shared by the steps of one trial. */
+interface Context {
+  readonly sockets: Sockets;
+  readonly options: TrialOptions;
+  readonly obs: Record<string, Observation>;
+  readonly durations: Record<string, number>;
+  /** When the last shutdown() or close() returned. */
+  actionAt: number | null;
+  endpoints: Endpoints | null;
+}
+
+/** Listens, connects and accepts on loopback; returns the endpoints. */
+function establish(sockets: Sockets, options: TrialOptions): Endpoints {
+  const { posix } = sockets;
+  const c = posix.table.constants;
+  const any = { family: options.family, address: options.address, port: 0 };
+  const listener = sockets.add(
+    unwrap(posix, "socket", posix.socket(options.family)),
+  );
+  unwrap(
+    posix,
+    "setsockopt(SO_REUSEADDR)",
+    posix.setIntOption(listener, c.SOL_SOCKET, c.SO_REUSEADDR, 1),
+  );
+  unwrap(posix, "bind", posix.bind(listener, any));
+  unwrap(posix, "listen", posix.listen(listener, 1));
+  const bound = posix.getsockname(listener);
+  unwrap(posix, "getsockname", bound);
+  const serverAddr = bound.value!;
+
+  const client = sockets.add(
+    unwrap(posix, "socket", posix.socket(options.family)),
+  );
+  sockets.fd.client = client;
+  const connecting = posix.connect(client, serverAddr);
+  if (connecting.ret < 0 && connecting.errno !== "EINPROGRESS") {
+    unwrap(posix, "connect", connecting);
+  }
+  const deadline = new Deadline(options.waitMs);
+  waitWritable(posix, client, "connect", deadline);
+  const soError = posix.soError(client);
+  if (soError.value !== null) {
+    throw new Error(`connect() failed: ${soError.value}`);
+  }
+  waitReadable(posix, listener, "accept", deadline);
+  const server = sockets.add(unwrap(posix, "accept", posix.accept(listener)));
+  sockets.fd.server = server;
+  // The listener has done its job; closing it now keeps it out of the wire
+  // and out of the leftovers.
+  sockets.close(listener);
+  const clientAddr = posix.getsockname(client).value!;
+  return {
+    client: formatEndpoint(clientAddr),
+    server: formatEndpoint(serverAddr),
+  };
+}
+
+/** Records how long after the last teardown action `who` first saw it. */
+function noteTeardownSeen(ctx: Context, who: string, revents: number): void {
+  const c = ctx.sockets.posix.table.constants;
+  const hangup = c.POLLHUP | c.POLLERR | (c.POLLRDHUP ?? 0);
+  const key = `${who}.teardown_seen`;
+  if (
+    ctx.actionAt !== null && (revents & hangup) !== 0 &&
+    !(key in ctx.durations)
+  ) {
+    ctx.durations[key] = performance.now() - ctx.actionAt;
+  }
+}
+
+/** States that wait for an ACK that loopback may delay (delayed ACK). */
+const AWAITING_ACK: ReadonlySet<string> = new Set([
+  "SYN_SENT",
+  "SYN_RECEIVED",
+  "FIN_WAIT1",
+  "CLOSING",
+  "LAST_ACK",
+]);
+
+/**
+ * The TCP states of the connection's sockets: from the kernel's table where
+ * it can be read (so closed, orphaned sockets count too), else from the
+ * trial's open fds.
+ */
+function connectionStates(ctx: Context): string[] {
+  if (ctx.options.leftovers && ctx.endpoints) {
+    const found = readLeftovers(ctx.endpoints);
+    if ("leftovers" in found) {
+      return found.leftovers.map((l) => `${l.side}:${l.state}`);
+    }
+  }
+  const { posix } = ctx.sockets;
+  return (["client", "server"] as const)
+    .filter((side) => ctx.sockets.isOpen(ctx.sockets.fd[side]))
+    .map((side) => `${side}:${posix.tcpState(ctx.sockets.fd[side]).value}`);
+}
+
+/**
+ * Waits until the connection is quiet: nothing new on the wire for a quiet
+ * window, no change in the states or in what `who` polls, and no socket
+ * still waiting for an ACK (a delayed ACK takes up to 200 ms on Linux).
+ */
+function settle(ctx: Context, fd: number, who: string): void {
+  const { posix } = ctx.sockets;
+  const deadline = new Deadline(ctx.options.waitMs);
+  const wire = ctx.options.wire;
+  let awaitingAck = false;
+  const snapshot = () => {
+    const states = connectionStates(ctx);
+    awaitingAck = states.some((s) => AWAITING_ACK.has(s.split(":")[1]!));
+    if (ctx.sockets.isOpen(fd)) {
+      const revents = pollEverything(posix, fd);
+      noteTeardownSeen(ctx, who, revents);
+      states.push(pollNames(posix.table, revents));
+    }
+    return states.join(" ");
+  };
+  let before = snapshot();
+  for (;;) {
+    if (wire && "waitQuiet" in wire) {
+      wire.waitQuiet(ctx.options.quietMs, deadline, ctx.endpoints ?? undefined);
+    } else {
+      posix.poll([], ctx.options.quietMs); // a quiet window with nothing to watch
+    }
+    const after = snapshot();
+    if (after === before && !awaitingAck) return;
+    before = after;
+    deadline.check(`${who}: settle`);
+  }
+}
+
+/** Interprets one step, recording into the context. */
+function perform(ctx: Context, step: Step): void {
+  const { sockets, obs, durations, options } = ctx;
+  const { posix } = sockets;
+  const fd = sockets.fd[step.side];
+  const who = step.as ?? step.side;
+  const deadline = () => new Deadline(options.waitMs);
+  const ok = (out: { errno: string | null }) => out.errno ?? "ok";
+  switch (step.op) {
+    case "send": {
+      const out = posix.send(fd, new TextEncoder().encode(step.data));
+      if (step.checkpoint) {
+        obs[`${who}.send.${step.checkpoint}`] = out.errno ?? out.ret;
+      } else if (out.ret !== step.data.length) {
+        throw new Error(`${who}: send() failed: ${out.errno ?? out.ret}`);
+      }
+      return;
+    }
+    case "recv": {
+      const received: number[] = [];
+      const limit = deadline();
+      while (received.length < step.bytes) {
+        waitReadable(posix, fd, `${who}: recv`, limit);
+        const out = posix.recv(fd, step.bytes - received.length);
+        if (out.value === null || out.ret === 0) {
+          obs[`${who}.recv`] = out.errno ?? "eof";
+          return;
+        }
+        received.push(...out.value);
+      }
+      obs[`${who}.recv`] = new TextDecoder().decode(new Uint8Array(received));
+      return;
+    }
+    case "await_data":
+      waitReadable(posix, fd, `${who}: await data`, deadline());
+      return;
+    case "get_linger": {
+      const out = posix.getLinger(fd);
+      obs[`${who}.linger.${step.checkpoint}`] = out.value === null
+        ? out.errno
+        : formatLinger(out.value);
+      return;
+    }
+    case "set_linger":
+      unwrap(posix, "setsockopt(SO_LINGER)", posix.setLinger(fd, step.linger));
+      return;
+    case "connected": {
+      const out = posix.getpeername(fd);
+      obs[`${who}.connected.${step.checkpoint}`] = out.ret === 0 ? 1 : 0;
+      obs[`${who}.getpeername.${step.checkpoint}`] = ok(out);
+      const state = posix.tcpState(fd);
+      obs[`${who}.tcp_state.${step.checkpoint}`] = state.value ?? state.errno;
+      return;
+    }
+    case "shutdown":
+      obs[`${who}.shutdown`] = ok(posix.shutdown(fd, step.how));
+      ctx.actionAt = performance.now();
+      return;
+    case "close": {
+      const { value: out, ms } = timed(() => sockets.close(fd));
+      obs[`${who}.close`] = ok(out);
+      durations[`${who}.close`] = ms;
+      ctx.actionAt = performance.now();
+      return;
+    }
+    case "await_teardown": {
+      const { value: revents, ms } = timed(() =>
+        waitTeardown(posix, fd, `${who}: await teardown`, deadline())
+      );
+      obs[`${who}.poll.${step.checkpoint}`] = pollNames(posix.table, revents);
+      durations[`${who}.await_teardown`] = ms;
+      return;
+    }
+    case "observe": {
+      if (!sockets.isOpen(fd)) return;
+      const seen = observeAll(posix, fd);
+      for (const [name, value] of Object.entries(seen)) {
+        obs[`${who}.${name}.${step.checkpoint}`] = value;
+      }
+      return;
+    }
+    case "settle":
+      settle(ctx, fd, who);
+      return;
+  }
+}
+
+/** Records the wire and the kernel's leftovers once both sides closed. */
+function afterClose(
+  posix: Posix,
+  endpoints: Endpoints,
+  options: TrialOptions,
+): Partial<TrialRecord> {
+  const out: {
+    wire?: Segment[] | null;
+    wireUnavailable?: string;
+    leftovers?: Leftover[] | null;
+    leftoversUnavailable?: string;
+  } = {};
+  const wire = options.wire;
+  if (wire && "segments" in wire) {
+    // The closing handshake may still be crossing loopback.
+    wire.waitQuiet(options.quietMs, new Deadline(options.waitMs), endpoints);
+    out.wire = wire.segments(endpoints);
+  } else if (wire) {
+    out.wire = null;
+    out.wireUnavailable = wire.unavailable;
+  } else {
+    posix.poll([], options.quietMs);
+  }
+  if (options.leftovers) {
+    const found = readLeftovers(endpoints);
+    if ("leftovers" in found) out.leftovers = found.leftovers;
+    else {
+      out.leftovers = null;
+      out.leftoversUnavailable = found.unavailable;
+    }
+  }
+  return out;
+}
+
+/**
+ * Runs `steps` on a fresh loopback connection. Never throws for what
+ * happens on the network: a missed deadline or failed call becomes `error`.
+ * Every socket opened is closed before it returns.
+ */
+export function runTrial(
+  posix: Posix,
+  steps: readonly Step[],
+  options: TrialOptions = DEFAULT_TRIAL_OPTIONS,
+): TrialRecord {
+  const ctx: Context = {
+    sockets: new Sockets(posix),
+    options,
+    obs: {},
+    durations: {},
+    actionAt: null,
+    endpoints: null,
+  };
+  let endpoints: Endpoints | null = null;
+  let error: string | null = null;
+  let extra: Partial<TrialRecord> = {};
+  let cleanupAt: number | undefined;
+  const wire = options.wire;
+  if (wire && "reset" in wire) wire.reset();
+  try {
+    endpoints = establish(ctx.sockets, options);
+    ctx.endpoints = endpoints;
+    for (const step of steps) perform(ctx, step);
+    cleanupAt = segmentsBeforeCleanup(ctx);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) throw e;
+    error = e instanceof Error ? e.message : String(e);
+  } finally {
+    ctx.sockets.closeAll();
+  }
+  if (endpoints !== null) {
+    try {
+      extra = afterClose(posix, endpoints, options);
+    } catch (e) {
+      error ??= e instanceof Error ? e.message : String(e);
+    }
+  }
+  return {
+    endpoints,
+    observations: ctx.obs,
+    durations: ctx.durations,
+    error,
+    ...extra,
+    ...(cleanupAt !== undefined && extra.wire
+      ? { wireCleanupAt: cleanupAt }
+      : {}),
+  };
+}
+
+/**
+ * Where the steps left sockets open, the engine's closing of them puts
+ * segments on the wire that no step asked for: this counts the segments
+ * the steps caused (once the wire is quiet), so they can be told apart.
+ */
+function segmentsBeforeCleanup(ctx: Context): number | undefined {
+  const wire = ctx.options.wire;
+  if (!wire || !("segments" in wire) || !ctx.endpoints) return undefined;
+  if (!ctx.sockets.anyOpen()) return undefined;
+  const deadline = new Deadline(ctx.options.waitMs);
+  wire.waitQuiet(ctx.options.quietMs, deadline, ctx.endpoints);
+  return wire.segments(ctx.endpoints).length;
+}

@@ -1,0 +1,282 @@
+/**
+ * The wire tap trials use on Linux: an AF_PACKET `SOCK_RAW` socket bound to
+ * the loopback interface, read through FFI. A classic BPF filter keeps only
+ * TCP over IPv4/IPv6 and only the arriving copy of each loopback packet, so
+ * the kernel queues once what tcpdump would show once; the decoder drops
+ * outgoing copies again should the filter be missing. The receive buffer is
+ * enlarged so a burst never overflows it, and the kernel's drop counter is
+ * read so a loss would be reported rather than hidden.
+ *
+ * The socket is non-blocking; frames are read when a trial asks (reset,
+ * quiet wait, segments), and every wait is a `poll()` with a deadline.
+ * Opening it without CAP_NET_RAW, or on another OS, returns the reason
+ * instead of a tap.
+ *
+ * @module
+ */
+
+import {
+  encodeFprog,
+  encodeProgram,
+  jumpIfEqual,
+  load,
+  ret,
+  SKF_AD_OFF,
+  SKF_AD_PKTTYPE,
+  SO_ATTACH_FILTER,
+} from "../../ffi/linux/bpf.ts";
+import {
+  AF_PACKET,
+  decodeSockaddrLl,
+  encodeSockaddrLl,
+  ETH_HLEN,
+  ETH_P_ALL,
+  ETH_P_IP,
+  ETH_P_IPV6,
+  htons,
+  loopbackIfindex,
+  PACKET_HOST,
+  PACKET_STATISTICS,
+  SO_RCVBUFFORCE,
+  SOCK_RAW,
+  SOCKADDR_LL_SIZE,
+  SOL_PACKET,
+  TPACKET_STATS_SIZE,
+} from "../../ffi/linux/packet.ts";
+import type { Posix } from "../../ffi/posix.ts";
+import { type Deadline, DeadlineExceeded } from "../net/deadline.ts";
+import type { Segment } from "../results/format.ts";
+import type { Endpoints, WireTap } from "../engine/trial.ts";
+import { connectionFrames, type Frame } from "./segments.ts";
+
+/** Receive buffer asked for: thousands of small loopback frames. */
+export const CAPTURE_RCVBUF = 16 * 1024 * 1024;
+/** Largest frame read whole: loopback's MTU (65536) plus Ethernet. */
+const FRAME_BUFFER = 65536 + ETH_HLEN;
+/** What the filter keeps of an accepted frame (tcpdump's snaplen). */
+const SNAPLEN = 262144;
+
+const IPPROTO_TCP = 6;
+
+/**
+ * The kernel-side filter: accept PACKET_HOST frames carrying TCP over IPv4
+ * (protocol byte at 14 + 9) or IPv6 (next header at 14 + 6, no extension
+ * headers); drop everything else. Jump offsets count from the next
+ * instruction.
+ */
+export const LOOPBACK_TCP_FILTER = [
+  /* 0 */ load("W", SKF_AD_OFF + SKF_AD_PKTTYPE),
+  /* 1 */ jumpIfEqual(PACKET_HOST, 0, 8), // else drop (10)
+  /* 2 */ load("H", 12), // EtherType
+  /* 3 */ jumpIfEqual(ETH_P_IP, 0, 2), // else try IPv6 (6)
+  /* 4 */ load("B", ETH_HLEN + 9),
+  /* 5 */ jumpIfEqual(IPPROTO_TCP, 3, 4), // accept (9) or drop (10)
+  /* 6 */ jumpIfEqual(ETH_P_IPV6, 0, 3), // else drop (10)
+  /* 7 */ load("B", ETH_HLEN + 6),
+  /* 8 */ jumpIfEqual(IPPROTO_TCP, 0, 1), // accept (9) or drop (10)
+  /* 9 */ ret(SNAPLEN),
+  /* 10 */ ret(0),
+] as const;
+
+/** Why a capture could not be opened. */
+export interface CaptureUnavailable {
+  readonly unavailable: string;
+}
+
+/** A packet capture on the loopback interface. */
+export class LoopbackCapture implements WireTap {
+  readonly #posix: Posix;
+  readonly #fd: number;
+  readonly #ifindex: number;
+  readonly #buffer = new Uint8Array(FRAME_BUFFER);
+  readonly #from = new Uint8Array(SOCKADDR_LL_SIZE);
+  #frames: Frame[] = [];
+  #dropped = 0;
+  #closed = false;
+
+  private constructor(posix: Posix, fd: number, ifindex: number) {
+    this.#posix = posix;
+    this.#fd = fd;
+    this.#ifindex = ifindex;
+  }
+
+  /**
+   * Opens a capture on `lo`, or says why it cannot: another OS, no loopback
+   * interface, or no privilege (EPERM without CAP_NET_RAW).
+   */
+  static open(posix: Posix): LoopbackCapture | CaptureUnavailable {
+    if (Deno.build.os !== "linux") {
+      return {
+        unavailable:
+          `capture is implemented on Linux only (AF_PACKET), not ${Deno.build.os}`,
+      };
+    }
+    const ifindex = loopbackIfindex(posix);
+    if (ifindex === null) {
+      return { unavailable: "no loopback interface named lo" };
+    }
+    const c = posix.table.constants;
+    const flags = (c.SOCK_NONBLOCK ?? 0) | (c.SOCK_CLOEXEC ?? 0);
+    const opened = posix.rawSocket(
+      AF_PACKET,
+      SOCK_RAW | flags,
+      htons(ETH_P_ALL),
+    );
+    if (opened.ret < 0) {
+      const errno = opened.errno ?? "unknown error";
+      const hint = errno === "EPERM" || errno === "EACCES"
+        ? "; capturing needs CAP_NET_RAW (run as root)"
+        : "";
+      return {
+        unavailable: `socket(AF_PACKET, SOCK_RAW) failed: ${errno} (${
+          posix.strerror(errno)
+        })${hint}`,
+      };
+    }
+    const fd = opened.ret;
+    // Past net.core.rmem_max with CAP_NET_ADMIN; else as much as it allows.
+    if (
+      posix.setIntOption(fd, c.SOL_SOCKET, SO_RCVBUFFORCE, CAPTURE_RCVBUF).ret <
+        0
+    ) {
+      posix.setIntOption(fd, c.SOL_SOCKET, c.SO_RCVBUF, CAPTURE_RCVBUF);
+    }
+    // Without the filter the decoder still drops outgoing copies and non-TCP.
+    const program = encodeProgram(LOOPBACK_TCP_FILTER);
+    posix.setRawOption(
+      fd,
+      c.SOL_SOCKET,
+      SO_ATTACH_FILTER,
+      encodeFprog(program),
+    );
+    const bound = posix.rawBind(
+      fd,
+      encodeSockaddrLl({ protocol: ETH_P_ALL, ifindex }),
+    );
+    if (bound.ret < 0) {
+      posix.close(fd);
+      return {
+        unavailable: `bind() to lo failed: ${bound.errno} (${
+          posix.strerror(bound.errno ?? "")
+        })`,
+      };
+    }
+    const capture = new LoopbackCapture(posix, fd, ifindex);
+    capture.reset();
+    return capture;
+  }
+
+  /** Frames the kernel dropped for want of buffer space, since opening. */
+  get dropped(): number {
+    this.#readStatistics();
+    return this.#dropped;
+  }
+
+  /** Forgets every frame read or queued so far. */
+  reset(): void {
+    this.#drain();
+    this.#frames = [];
+  }
+
+  /**
+   * Returns once no frame (of the connection between `endpoints`, when
+   * given) arrived for `quietMs`.
+   *
+   * @throws {DeadlineExceeded} when frames keep coming past the deadline.
+   */
+  waitQuiet(quietMs: number, deadline: Deadline, endpoints?: Endpoints): void {
+    const c = this.#posix.table.constants;
+    let lastSeen = performance.now();
+    for (;;) {
+      const before = this.#frames.length;
+      this.#drain();
+      const fresh = this.#frames.slice(before);
+      if (
+        fresh.length > 0 &&
+        (endpoints === undefined ||
+          connectionFrames(fresh, endpoints).length > 0)
+      ) {
+        lastSeen = performance.now();
+      }
+      const quietFor = performance.now() - lastSeen;
+      if (quietFor >= quietMs) return;
+      if (deadline.passed()) {
+        throw new DeadlineExceeded(
+          "wire: waiting for quiet",
+          deadline.budgetMs,
+        );
+      }
+      const out = this.#posix.poll(
+        [{ fd: this.#fd, events: c.POLLIN }],
+        Math.min(quietMs - quietFor, deadline.remaining()),
+      );
+      if (out.errno !== null && out.errno !== "EINTR") {
+        throw new Error(`wire: poll() failed: ${out.errno}`);
+      }
+    }
+  }
+
+  /** The segments between `endpoints` since the last reset, in order. */
+  segments(endpoints: Endpoints): Segment[] {
+    this.#drain();
+    return connectionFrames(this.#frames, endpoints).map((f) => f.segment);
+  }
+
+  /**
+   * The frames between `endpoints` read since the last reset (for pcap
+   * files). Reads nothing new, so after {@linkcode segments} it returns
+   * exactly the frames those segments came from.
+   */
+  frames(endpoints: Endpoints): Frame[] {
+    return connectionFrames(this.#frames, endpoints).map((f) => f.frame);
+  }
+
+  /** Closes the packet socket; later calls find nothing. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#posix.close(this.#fd);
+  }
+
+  /** Reads every queued frame of `lo` into the trial's list. */
+  #drain(): void {
+    if (this.#closed) return;
+    for (;;) {
+      const out = this.#posix.recvfrom(this.#fd, this.#buffer, this.#from);
+      if (out.ret < 0) {
+        if (out.errno === "EINTR") continue;
+        return; // EAGAIN: nothing left
+      }
+      const sll = decodeSockaddrLl(this.#from);
+      // Frames queued between socket() and bind() may come from elsewhere.
+      if (sll.ifindex !== this.#ifindex) continue;
+      this.#frames.push({
+        bytes: this.#buffer.slice(0, out.ret),
+        timeUs: Math.round((performance.timeOrigin + performance.now()) * 1000),
+        pkttype: sll.pkttype,
+      });
+    }
+  }
+
+  /** Adds the kernel's drop count (reset by every read) to the total. */
+  #readStatistics(): void {
+    if (this.#closed) return;
+    const stats = new Uint8Array(TPACKET_STATS_SIZE);
+    const out = this.#posix.getRawOption(
+      this.#fd,
+      SOL_PACKET,
+      PACKET_STATISTICS,
+      stats,
+    );
+    if (out.ret === 0) {
+      this.#dropped += new DataView(stats.buffer).getUint32(4, true);
+    }
+  }
+}
+
+/** Opens a loopback capture where the OS and privileges allow. */
+export function openCapture(
+  posix: Posix,
+): LoopbackCapture | CaptureUnavailable {
+  return LoopbackCapture.open(posix);
+}
