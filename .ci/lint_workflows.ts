@@ -10,7 +10,8 @@
  */
 
 import { createRequire } from "node:module";
-import { failureExitCode, parseFlags, UsageError } from "../lib/cli/flags.ts";
+import { failureExitCode } from "../lib/cli/ending.ts";
+import { parseFlags, UsageError } from "../lib/cli/flags.ts";
 import { compareIds } from "../lib/results/format.ts";
 
 const PROGRAM = "lint-workflows";

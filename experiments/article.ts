@@ -9,8 +9,7 @@
  * closes. The client waits until the server's FIN or RST has arrived (the
  * article slept 3 s), checks connected, and closes, leaving `PONG` unread.
  *
- * Run alone: `deno run --allow-ffi --allow-read --allow-write --allow-env
- * --allow-sys experiments/article.ts [run-all flags]`.
+ * Run alone: `deno task run-all --only article`.
  *
  * @module
  */
@@ -28,6 +27,7 @@ export const article: Experiment = {
     { name: "linger", values: ["off", "0"] },
     { name: "shutdown", values: ["rd", "wr", "rdwr"] },
   ],
+  roles: ["client", "server"],
   checkpoints: [
     "before",
     "after",
@@ -67,8 +67,3 @@ export const article: Experiment = {
     { side: "client", op: "close" },
   ],
 };
-
-if (import.meta.main) {
-  const { main } = await import("../lib/cli/run_all.ts");
-  Deno.exit(main(Deno.args, [article]));
-}

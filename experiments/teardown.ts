@@ -13,7 +13,8 @@
  * settle, observe (after_shutdown), [actor close()], settle, observe
  * (after_close), peer send("MORE") twice with a settle after each, observe
  * (after_peer_send), settle, observe (after_settle). Every observer runs on each side whose fd
- * is still open; see `lib/observers.ts` for the observers and their order.
+ * is still open; see `lib/engine/observers.ts` for the observers and their order.
+ * Run alone: `deno task run-all --only teardown`.
  *
  * @module
  */
@@ -101,6 +102,8 @@ export const teardown: Experiment = {
     { name: "close", values: ["yes", "no"] },
     { name: "unread", values: ["none", "pending"] },
   ],
+  roles: ["actor", "peer"],
+  watch: { factor: "actor", actor: "actor", watcher: "peer" },
   checkpoints: CHECKPOINTS,
   headline: [
     "peer.poll.after_close",
@@ -112,8 +115,3 @@ export const teardown: Experiment = {
   ],
   steps: teardownSteps,
 };
-
-if (import.meta.main) {
-  const { main } = await import("../lib/cli/run_all.ts");
-  Deno.exit(main(Deno.args, [teardown]));
-}

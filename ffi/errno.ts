@@ -10,10 +10,16 @@ import {
   type PlatformTable,
 } from "./tables/platform.ts";
 
+/**
+ * An errno as escoteria names it: one of {@linkcode ERRNO_NAMES}, or
+ * `E#<number>` for a number the table does not know.
+ */
+export type Errno = ErrnoName | `E#${number}`;
+
 const byTable = new WeakMap<PlatformTable, Map<number, ErrnoName>>();
 
 /** The name of errno `number` on `table`'s OS, or `"E#<number>"`. */
-export function errnoName(table: PlatformTable, number: number): string {
+export function errnoName(table: PlatformTable, number: number): Errno {
   let names = byTable.get(table);
   if (!names) {
     names = new Map();

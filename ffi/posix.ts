@@ -12,7 +12,7 @@
  * @module
  */
 
-import { errnoName } from "./errno.ts";
+import { type Errno, errnoName } from "./errno.ts";
 import { type Libc, openLibc } from "./libc.ts";
 import {
   decodeLinger,
@@ -34,7 +34,7 @@ import { hostTable } from "./tables/mod.ts";
 /** What a call returned: `ret` as libc gave it, `errno` by name on failure. */
 export interface Outcome {
   readonly ret: number;
-  readonly errno: string | null;
+  readonly errno: Errno | null;
 }
 
 /** An outcome that carries a decoded value on success. */
@@ -49,7 +49,7 @@ export type ShutdownHow = "rd" | "wr" | "rdwr";
 export class SyscallError extends Error {
   constructor(
     readonly syscall: string,
-    readonly errno: string,
+    readonly errno: Errno,
     detail: string,
   ) {
     super(`${syscall}() failed: ${errno} (${detail})`);
@@ -236,7 +236,7 @@ export class Posix {
   }
 
   /** `getsockopt(SOL_SOCKET, SO_ERROR)` as an errno name, `null` for none. */
-  soError(fd: number): ValueOutcome<string | null> {
+  soError(fd: number): ValueOutcome<Errno | null> {
     const c = this.table.constants;
     const out = this.getIntOption(fd, c.SOL_SOCKET, c.SO_ERROR);
     if (out.value === null) return { ...out, value: null };

@@ -31,9 +31,16 @@ export interface SocketAddress {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeSockaddr } from "./sockaddr.ts";
  * import { LINUX } from "./tables/linux.ts";
- * encodeSockaddr(LINUX, { family: "inet", address: "127.0.0.1", port: 80 });
+ * const bytes = encodeSockaddr(LINUX, {
+ *   family: "inet",
+ *   address: "127.0.0.1",
+ *   port: 80,
+ * });
+ * // sin_family 2 (host order), sin_port 80 (network order), sin_addr
+ * assert.deepEqual([...bytes.subarray(0, 8)], [2, 0, 0, 80, 127, 0, 0, 1]);
  * ```
  */
 export function encodeSockaddr(

@@ -78,8 +78,15 @@ export function nlmsgAlign(length: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeNetlinkMessage, NLM_F_REQUEST } from "./netlink.ts";
- * encodeNetlinkMessage({ type: 20, flags: NLM_F_REQUEST, seq: 1 }, new Uint8Array(4));
+ * const bytes = encodeNetlinkMessage(
+ *   { type: 20, flags: NLM_F_REQUEST, seq: 1 },
+ *   new Uint8Array(4),
+ * );
+ * // nlmsg_len: the 16-byte header plus the payload, little-endian
+ * assert.equal(bytes.byteLength, 20);
+ * assert.deepEqual([...bytes.subarray(0, 4)], [20, 0, 0, 0]);
  * ```
  */
 export function encodeNetlinkMessage(

@@ -88,8 +88,10 @@ const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ETH_P_ALL, htons } from "./packet.ts";
- * htons(ETH_P_ALL); // 0x0300 on a little-endian host
+ * const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+ * assert.equal(htons(ETH_P_ALL), littleEndian ? 0x0300 : 0x0003);
  * ```
  */
 export function htons(value: number): number {
@@ -105,8 +107,10 @@ export function htons(value: number): number {
  *
  * @example
  * ```ts
- * import { encodeSockaddrLl, ETH_P_ALL } from "./packet.ts";
- * encodeSockaddrLl({ protocol: ETH_P_ALL, ifindex: 1 });
+ * import assert from "node:assert/strict";
+ * import { encodeSockaddrLl, ETH_P_ALL, SOCKADDR_LL_SIZE } from "./packet.ts";
+ * const bytes = encodeSockaddrLl({ protocol: ETH_P_ALL, ifindex: 1 });
+ * assert.equal(bytes.byteLength, SOCKADDR_LL_SIZE);
  * ```
  */
 export function encodeSockaddrLl(

@@ -129,13 +129,15 @@ export function encodeInetDiagRequest(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeSockDiagRequest, TCP_ALL_STATES } from "./sock_diag.ts";
- * const any = { address: "0.0.0.0", port: 0 };
+ * const any = { family: "inet", address: "0.0.0.0", port: 0 } as const;
  * const bytes = encodeSockDiagRequest(
  *   { family: "inet", states: TCP_ALL_STATES, local: any, remote: any, dump: true },
  *   1,
  * );
- * bytes.byteLength; // 72
+ * // nlmsghdr (16) + inet_diag_req_v2 (56)
+ * assert.equal(bytes.byteLength, 72);
  * ```
  */
 export function encodeSockDiagRequest(

@@ -8,7 +8,8 @@
  */
 
 import { hostPosix } from "../../ffi/posix.ts";
-import { failureExitCode, parseFlags, positiveInteger } from "./flags.ts";
+import { failureExitCode } from "./ending.ts";
+import { parseFlags, positiveInteger } from "./flags.ts";
 import { runCase } from "../engine/run.ts";
 import { expandCases } from "../engine/scenario.ts";
 import { openCapture } from "../wire/capture.ts";
@@ -52,7 +53,10 @@ function main(args: string[]): number {
   // One readLeftovers() call, as trials make it during a settle: a netlink
   // socket opened, two sock_diag lookups, the socket closed.
   const lookups = 2_000;
-  const nowhere = { client: "127.0.0.1:1", server: "127.0.0.1:2" };
+  const nowhere = {
+    client: { family: "inet", address: "127.0.0.1", port: 1 },
+    server: { family: "inet", address: "127.0.0.1", port: 2 },
+  } as const;
   const leftoversStart = performance.now();
   let leftovers = readLeftovers(nowhere, posix);
   for (let i = 1; i < lookups; i++) leftovers = readLeftovers(nowhere, posix);

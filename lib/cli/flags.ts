@@ -8,27 +8,13 @@
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
-/**
- * Bad input from the user (a flag, an argument, a file they pointed at):
- * the command prints the message as one line and exits 2.
- */
-export class BadInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "BadInputError";
-  }
-}
-
 /** Bad input on the command line: print the message, exit 2. */
-export class UsageError extends BadInputError {
+export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "UsageError";
   }
 }
-
-/** Exit code for bad input. */
-export const EXIT_USAGE = 2;
 
 /** Parses `args` against `options`, throwing {@linkcode UsageError}. */
 export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
@@ -67,34 +53,4 @@ export function positiveInteger(flag: string, text: string): number {
     );
   }
   return Number(text);
-}
-
-/** Writes one line to stderr. */
-export function printError(program: string, message: string): void {
-  console.error(`${program}: ${message}`);
-}
-
-/**
- * Ends a command that failed with `e`: one line on stderr, and the exit
- * code to return: 2 for bad input or a missing permission (the command was
- * run without its task's flags), 1 for anything else.
- */
-export function failureExitCode(
-  program: string,
-  task: string,
-  e: unknown,
-): number {
-  if (e instanceof BadInputError) {
-    printError(program, e.message);
-    return EXIT_USAGE;
-  }
-  if (e instanceof Deno.errors.NotCapable) {
-    printError(
-      program,
-      `missing permission: ${e.message} (run it as deno task ${task})`,
-    );
-    return EXIT_USAGE;
-  }
-  printError(program, e instanceof Error ? e.message : String(e));
-  return 1;
 }

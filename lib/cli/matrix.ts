@@ -6,13 +6,16 @@
  * @module
  */
 
+import { EXPERIMENTS } from "../../experiments/mod.ts";
 import { OSES } from "../../ffi/tables/platform.ts";
-import { failureExitCode, parseFlags, UsageError } from "./flags.ts";
 import { buildMatrix } from "../documents/matrix.ts";
 import { renderMatrixMarkdown } from "../documents/matrix_markdown.ts";
-import { platformFiles, readPlatforms } from "../results/platform_files.ts";
-import { canonical, writeAtomically } from "../results/format.ts";
 import type { Experiment } from "../engine/scenario.ts";
+import { canonical, writeAtomically } from "../results/format.ts";
+import { platformFiles, readPlatforms } from "../results/platform_files.ts";
+import { failureExitCode } from "./ending.ts";
+import { parseFlags, UsageError } from "./flags.ts";
+import { fromInvocation, RESULTS_DIR } from "./paths.ts";
 
 const PROGRAM = "matrix";
 
@@ -20,10 +23,6 @@ const USAGE = `Usage: deno task matrix [--dir DIR]
 
 Rebuilds matrix.json and MATRIX.md from the platform files in results/
 (or DIR).`;
-
-/** The project's results folder. */
-export const RESULTS_DIR = new URL("../../results/", import.meta.url).pathname
-  .replace(/\/$/, "");
 
 /**
  * Reads every platform file in `dir`, then writes `matrix.json` and
@@ -54,7 +53,9 @@ function main(args: string[], experiments: readonly Experiment[]): number {
       console.log(USAGE);
       return 0;
     }
-    const dir = values.dir ?? RESULTS_DIR;
+    const dir = values.dir === undefined
+      ? RESULTS_DIR
+      : fromInvocation(values.dir);
     let found;
     try {
       found = regenerateMatrix(dir, experiments);
@@ -71,7 +72,4 @@ function main(args: string[], experiments: readonly Experiment[]): number {
   }
 }
 
-if (import.meta.main) {
-  const { EXPERIMENTS } = await import("../../experiments/mod.ts");
-  Deno.exit(main(Deno.args, EXPERIMENTS));
-}
+if (import.meta.main) Deno.exit(main(Deno.args, EXPERIMENTS));

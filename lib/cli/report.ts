@@ -9,20 +9,19 @@
  * @module
  */
 
-import { resolve } from "node:path";
 import { EXPERIMENTS } from "../../experiments/mod.ts";
-import { failureExitCode, parseFlags, UsageError } from "./flags.ts";
-import { type Results, writeAtomically } from "../results/format.ts";
-import type { Experiment } from "../engine/scenario.ts";
 import { compareResults } from "../documents/report/compare.ts";
 import { renderHtml } from "../documents/report/html.ts";
-import { platformFiles, readPlatforms } from "../results/platform_files.ts";
 import { renderMarkdown } from "../documents/report/markdown.ts";
+import type { Experiment } from "../engine/scenario.ts";
+import { type Results, writeAtomically } from "../results/format.ts";
+import { platformFiles, readPlatforms } from "../results/platform_files.ts";
+import { failureExitCode } from "./ending.ts";
+import { parseFlags, UsageError } from "./flags.ts";
+import { prepareOutputDir } from "./output.ts";
+import { fromInvocation, RESULTS_DIR } from "./paths.ts";
 
 const PROGRAM = "report";
-
-/** The repository's results directory, the default input and output. */
-export const RESULTS_DIR = new URL("../../results", import.meta.url).pathname;
 
 const USAGE = `Usage: deno task report [FILE...] [--out-dir DIR]
 
@@ -47,43 +46,6 @@ export function renderReports(
   };
 }
 
-function checkOutDir(dir: string): void {
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.statSync(dir);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable) throw e;
-    throw new UsageError(`cannot use --out-dir ${dir}: it does not exist`);
-  }
-  if (!info.isDirectory) {
-    throw new UsageError(`cannot use --out-dir ${dir}: not a directory`);
-  }
-  const probe = `${dir}/REPORT.md.tmp-${Deno.pid}`;
-  try {
-    Deno.writeTextFileSync(probe, "");
-    Deno.removeSync(probe);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable) throw e;
-    throw new UsageError(
-      `cannot write --out-dir ${dir}: ${(e as Error).message}`,
-    );
-  }
-}
-
-/**
- * Where relative paths on the command line start: the directory `deno task`
- * was started in (it runs tasks from the repository root), else the
- * working directory.
- */
-function invocationDir(): string {
-  try {
-    return Deno.env.get("INIT_CWD") ?? Deno.cwd();
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable) return Deno.cwd();
-    throw e;
-  }
-}
-
 /** Runs the report with `args`; returns the exit code. */
 export function main(args: string[]): number {
   try {
@@ -95,13 +57,12 @@ export function main(args: string[]): number {
       console.log(USAGE);
       return 0;
     }
-    const base = invocationDir();
     const outDir = values["out-dir"] === undefined
       ? RESULTS_DIR
-      : resolve(base, values["out-dir"]);
-    checkOutDir(outDir);
+      : fromInvocation(values["out-dir"]);
+    prepareOutputDir(outDir, "--out-dir", { create: false });
     const files = positionals.length
-      ? positionals.map((p) => resolve(base, p))
+      ? positionals.map(fromInvocation)
       : platformFiles(RESULTS_DIR);
     if (files.length === 0) {
       throw new UsageError(`no platform files in ${RESULTS_DIR}`);

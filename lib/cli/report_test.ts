@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { runScript } from "../testing/subprocess.ts";
 import { canonical } from "../results/format.ts";
-import { main, renderReports, RESULTS_DIR } from "./report.ts";
+import { RESULTS_DIR } from "./paths.ts";
+import { main, renderReports } from "./report.ts";
 import { platformFiles, readPlatforms } from "../results/platform_files.ts";
 
 const TESTDATA =

@@ -7,16 +7,12 @@
  * @module
  */
 
+import { dirname } from "node:path";
+import { EXPERIMENTS } from "../../experiments/mod.ts";
 import { hostPosix } from "../../ffi/posix.ts";
-import { openCapture } from "../wire/capture.ts";
-import {
-  failureExitCode,
-  parseFlags,
-  positiveInteger,
-  UsageError,
-} from "./flags.ts";
-import { preparePcapDir, writeTrialPcap } from "./pcap_dir.ts";
-import { describePlatform, platformId } from "../results/platform_info.ts";
+import { runCase } from "../engine/run.ts";
+import { type Case, expandCases, type Experiment } from "../engine/scenario.ts";
+import { DEFAULT_TRIAL_OPTIONS } from "../engine/trial.ts";
 import {
   type CaseResult,
   compareIds,
@@ -26,11 +22,15 @@ import {
   SCHEMA_VERSION,
   writeResults,
 } from "../results/format.ts";
-import { runCase } from "../engine/run.ts";
-import { type Case, expandCases, type Experiment } from "../engine/scenario.ts";
+import { describePlatform, platformId } from "../results/platform_info.ts";
+import { openCapture } from "../wire/capture.ts";
+import { failureExitCode } from "./ending.ts";
+import { parseFlags, positiveInteger, UsageError } from "./flags.ts";
+import { regenerateMatrix } from "./matrix.ts";
+import { prepareOutputDir, prepareOutputFile } from "./output.ts";
+import { isResultsDir, platformFile, RESULTS_DIR } from "./paths.ts";
+import { writeTrialPcap } from "./pcap_dir.ts";
 import { renderTable } from "./table.ts";
-import { DEFAULT_TRIAL_OPTIONS } from "../engine/trial.ts";
-import { regenerateMatrix, RESULTS_DIR } from "./matrix.ts";
 
 const PROGRAM = "run-all";
 
@@ -75,8 +75,7 @@ export function parseRunAllArgs(args: string[]): RunAllOptions | null {
   return {
     only: values.only ?? [],
     trials: positiveInteger("--trials", values.trials ?? "3"),
-    out: values.out ??
-      new URL(`../results/${platformId()}.json`, import.meta.url).pathname,
+    out: values.out ?? platformFile(platformId()),
     pcap: values.pcap ?? null,
   };
 }
@@ -126,20 +125,6 @@ function existingCases(out: string, platform: string): CaseResult[] {
   return existing.cases;
 }
 
-/** Fails early, before any trial runs, when `out` cannot be written. */
-function checkWritable(out: string): void {
-  const probe = `${out}.tmp-${Deno.pid}`;
-  try {
-    Deno.writeTextFileSync(probe, "");
-    Deno.removeSync(probe);
-  } catch (e) {
-    const reason = e instanceof Deno.errors.NotFound
-      ? "its directory does not exist"
-      : (e as Error).message;
-    throw new UsageError(`cannot write --out ${out}: ${reason}`);
-  }
-}
-
 function cell(value: unknown): string {
   return value === undefined ? "-" : String(value);
 }
@@ -171,8 +156,7 @@ export function formatTable(
  * elsewhere is the user's own); says what happened.
  */
 function updateMatrix(out: string, experiments: readonly Experiment[]): string {
-  const dir = out.slice(0, out.lastIndexOf("/")) || "/";
-  if (Deno.realPathSync(dir) !== Deno.realPathSync(RESULTS_DIR)) {
+  if (!isResultsDir(dirname(out))) {
     return "not rebuilt (--out is outside results/; deno task matrix --dir)";
   }
   try {
@@ -200,7 +184,7 @@ export function main(
     const posix = hostPosix();
     const kept = existingCases(options.out, platformId())
       .filter((c) => !cases.some((r) => r.id === c.id));
-    checkWritable(options.out);
+    prepareOutputFile(options.out, "--out");
     capture = openCapture(posix);
     if (options.pcap !== null) {
       if ("unavailable" in capture) {
@@ -208,7 +192,7 @@ export function main(
           `cannot write --pcap: no capture: ${capture.unavailable}`,
         );
       }
-      preparePcapDir(options.pcap);
+      prepareOutputDir(options.pcap, "--pcap", { create: true });
     }
     const tap = capture;
     const pcapDir = options.pcap;
@@ -222,21 +206,27 @@ export function main(
     let done = 0;
     const started = performance.now();
     const ran = cases.map((c) =>
-      runCase(posix, c, options.trials, trialOptions, (_, trial, result) => {
-        if (pcapDir !== null && "frames" in tap && result.endpoints) {
-          writeTrialPcap(
-            pcapDir,
-            c.id,
-            trial + 1,
-            tap.frames(result.endpoints),
-          );
-        }
-        done++;
-        if (progress) {
-          const line = `\r\x1b[K[${done}/${total}] ${c.id}`;
-          Deno.stderr.writeSync(new TextEncoder().encode(line));
-        }
-      })
+      runCase(
+        posix,
+        c,
+        options.trials,
+        trialOptions,
+        (_, trial, __, record) => {
+          if (pcapDir !== null && "frames" in tap && record.endpoints) {
+            writeTrialPcap(
+              pcapDir,
+              c.id,
+              trial + 1,
+              tap.frames(record.endpoints),
+            );
+          }
+          done++;
+          if (progress) {
+            const line = `\r\x1b[K[${done}/${total}] ${c.id}`;
+            Deno.stderr.writeSync(new TextEncoder().encode(line));
+          }
+        },
+      )
     );
     if (progress) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
     const seconds = (performance.now() - started) / 1000;
@@ -290,9 +280,4 @@ function wireSummary(
       : "");
 }
 
-if (import.meta.main) {
-  // Imported here, not at the top, so an experiment module can run itself
-  // through main() without an import cycle.
-  const { EXPERIMENTS } = await import("../../experiments/mod.ts");
-  Deno.exit(main(Deno.args, EXPERIMENTS));
-}
+if (import.meta.main) Deno.exit(main(Deno.args, EXPERIMENTS));

@@ -21,7 +21,7 @@ Deno.test("run-all rejects bad input with one line on stderr and exit 2", async 
     [["--trials"], /^run-all: flag --trials needs a value/],
     [
       ["--out", `${dir}/missing/x.json`],
-      /^run-all: cannot write --out .*: its directory does not exist$/,
+      /^run-all: cannot use --out .*: its directory does not exist$/,
     ],
     [["stray"], /^run-all: unexpected argument stray$/],
   ];

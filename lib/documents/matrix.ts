@@ -10,9 +10,15 @@
  * @module
  */
 
+import { observationKey as key, parseObservationKey } from "../engine/keys.ts";
 import type { Observation } from "../engine/observers.ts";
+import {
+  expandCases,
+  type Experiment,
+  type Step,
+  type Watch,
+} from "../engine/scenario.ts";
 import { compareIds, type Results, type Segment } from "../results/format.ts";
-import { expandCases, type Experiment, type Step } from "../engine/scenario.ts";
 
 /** The matrix format this code writes. */
 export const MATRIX_VERSION = 1;
@@ -94,10 +100,10 @@ export const PEER_OBSERVERS = [
   "so_error",
 ] as const;
 
-/** Where a key's checkpoint is: its last dot-part, if the experiment has it. */
+/** A key's checkpoint, if the experiment has it, else `calls`. */
 function checkpointOf(key: string, checkpoints: readonly string[]): string {
-  const last = key.slice(key.lastIndexOf(".") + 1);
-  return checkpoints.includes(last) ? last : "calls";
+  const { at } = parseObservationKey(key);
+  return at !== undefined && checkpoints.includes(at) ? at : "calls";
 }
 
 /** Groups `keys` by checkpoint, in the experiment's checkpoint order. */
@@ -190,111 +196,131 @@ function experimentMatrix(
     };
   });
   const keys = rows.flatMap((r) => Object.keys(r.observations));
-  const hasPeer = experiment.factors.some((f) => f.name === "actor");
+  const { watch } = experiment;
   return {
     name: experiment.name,
     intent: experiment.intent,
     groups: columnGroups(keys, experiment.checkpoints),
     rows,
-    ...(hasPeer ? { findings: findings(rows, experiment) } : {}),
+    ...(watch ? { findings: findings(rows, experiment, watch) } : {}),
   };
 }
 
-/**
- * The checkpoints a case's steps reach only after the peer has tried to
- * send: those of the observe steps that follow the peer's first recorded
- * `send`.
- */
-export function checkpointsAfterSending(
+/** What the watcher of one case does, read from the case's steps. */
+export interface WatchPlan {
+  /** The watcher's role, the prefix of its keys. */
+  readonly watcher: string;
+  /** The experiment's checkpoints; the first is the baseline. */
+  readonly checkpoints: readonly string[];
+  /** Labels of the watcher's recorded sends, in order (`first`, …). */
+  readonly sends: readonly string[];
+  /** Checkpoints the steps reach only after the watcher tried to send. */
+  readonly afterSending: readonly string[];
+}
+
+/** The watch plan of a case with `steps`. */
+export function watchPlan(
+  watcher: string,
+  checkpoints: readonly string[],
   steps: readonly Step[],
-): readonly string[] {
-  const first = steps.findIndex((s) =>
-    s.op === "send" && s.as === "peer" && s.checkpoint !== undefined
+): WatchPlan {
+  const sends = steps.flatMap((s) =>
+    s.op === "send" && s.as === watcher && s.checkpoint !== undefined
+      ? [s.checkpoint]
+      : []
   );
-  if (first < 0) return [];
-  return [
+  const first = steps.findIndex((s) =>
+    s.op === "send" && s.as === watcher && s.checkpoint !== undefined
+  );
+  const afterSending = first < 0 ? [] : [
     ...new Set(
       steps.slice(first).flatMap((s) =>
         s.op === "observe" ? [s.checkpoint] : []
       ),
     ),
   ];
+  return { watcher, checkpoints, sends, afterSending };
 }
 
-/** Where each of the peer's observers first showed the teardown. */
+/** Where each of the watcher's observers first showed the teardown. */
 export function revealsOf(
   observations: Readonly<Record<string, Observation>>,
-  checkpoints: readonly string[],
-  sendingCheckpoints: readonly string[] = [],
+  plan: WatchPlan,
 ): Record<string, Reveal | null> {
-  const [baseline, ...later] = checkpoints;
+  const { watcher } = plan;
+  const [baseline, ...later] = plan.checkpoints;
   const out: Record<string, Reveal | null> = {};
   for (const observer of PEER_OBSERVERS) {
-    const before = observations[`peer.${observer}.${baseline}`];
+    const before = observations[key(watcher, observer, baseline)];
     const at = later.find((cp) => {
-      const value = observations[`peer.${observer}.${cp}`];
+      const value = observations[key(watcher, observer, cp)];
       return value !== undefined && value !== before;
     });
     out[observer] = at === undefined ? null : {
       at,
-      value: observations[`peer.${observer}.${at}`]!,
-      afterSending: sendingCheckpoints.includes(at),
+      value: observations[key(watcher, observer, at)]!,
+      afterSending: plan.afterSending.includes(at),
     };
   }
-  // A send that fails tells the peer; one that succeeds tells it nothing.
-  const send = ["first", "second"].find((n) =>
-    typeof observations[`peer.send.${n}`] === "string"
+  // A send that fails tells the watcher; one that succeeds tells it nothing.
+  const send = plan.sends.find((label) =>
+    typeof observations[key(watcher, "send", label)] === "string"
   );
   out.send = send === undefined ? null : {
     at: `send.${send}`,
-    value: observations[`peer.send.${send}`]!,
+    value: observations[key(watcher, "send", send)]!,
     afterSending: true,
   };
   return out;
 }
 
-/** Folds the rows of an actor/peer experiment into findings. */
+/** Folds the rows of an experiment with a watcher into findings. */
 function findings(
   rows: readonly MatrixRow[],
   experiment: Experiment,
+  watch: Watch,
 ): Finding[] {
-  const { checkpoints } = experiment;
   const byTeardown = new Map<string, Finding[]>();
   for (const row of rows) {
-    const { actor = "?", ...teardown } = row.params;
-    const sending = checkpointsAfterSending(experiment.steps(row.params));
-    const observers = revealsOf(row.observations, checkpoints, sending);
-    const wire = teardownSegments(row.wire);
-    const key = JSON.stringify(Object.entries(teardown).sort());
-    const list = byTeardown.get(key) ?? [];
+    const { [watch.factor]: actor = "?", ...teardown } = row.params;
+    const plan = watchPlan(
+      watch.watcher,
+      experiment.checkpoints,
+      experiment.steps(row.params),
+    );
+    const observers = revealsOf(row.observations, plan);
+    const wire = wireAsRoles(teardownSegments(row.wire), actor, watch);
+    const id = JSON.stringify(Object.entries(teardown).sort());
+    const list = byTeardown.get(id) ?? [];
     const same = list.find((f) =>
       JSON.stringify([f.observers, f.wire]) ===
-        JSON.stringify([observers, wireAsActor(wire, actor)])
+        JSON.stringify([observers, wire])
     );
     if (same) {
       (same.actors as string[]).push(actor);
     } else {
-      list.push({
-        teardown,
-        actors: [actor],
-        observers,
-        wire: wireAsActor(wire, actor),
-      });
+      list.push({ teardown, actors: [actor], observers, wire });
     }
-    byTeardown.set(key, list);
+    byTeardown.set(id, list);
   }
   return [...byTeardown.values()].flat();
 }
 
-/** Names segments by role (`actor`/`peer`) so both actors compare equal. */
-function wireAsActor(
+/**
+ * Names segments by role (the actor's and the watcher's) instead of side,
+ * so a teardown done by either side compares equal.
+ */
+function wireAsRoles(
   wire: readonly string[] | string,
-  actor: string,
+  actorSide: string,
+  watch: Watch,
 ): readonly string[] | string {
   if (typeof wire === "string") return wire;
   return wire.map((s) => {
     const [from, ...rest] = s.split(" ");
-    return [from === actor ? "actor" : "peer", ...rest].join(" ");
+    return [from === actorSide ? watch.actor : watch.watcher, ...rest].join(
+      " ",
+    );
   });
 }
 

@@ -14,6 +14,7 @@ import type {
   MatrixPlatform,
   Reveal,
 } from "./matrix.ts";
+import { parseObservationKey } from "../engine/keys.ts";
 import { type Observation, OBSERVERS } from "../engine/observers.ts";
 
 /** A Markdown table cell: `|` escaped, newlines flattened. */
@@ -99,10 +100,13 @@ function findingsSection(findings: readonly Finding[]): string {
 
 function observationsSection(e: MatrixExperiment): string {
   const tables = e.groups.map((g) => {
-    const suffix = g.checkpoint === "calls" ? "" : `.${g.checkpoint}`;
     const header = [
       "case",
-      ...g.keys.map((k) => suffix ? k.slice(0, -suffix.length) : k),
+      ...g.keys.map((k) => {
+        if (g.checkpoint === "calls") return k;
+        const { role, observer } = parseObservationKey(k);
+        return `${role}.${observer}`;
+      }),
     ];
     const rows = e.rows.map((r) => [
       showParams(r.params),

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { teardown } from "../../experiments/teardown.ts";
 import {
   buildMatrix,
-  checkpointsAfterSending,
   columnGroups,
   describeWire,
   revealsOf,
   teardownSegments,
+  watchPlan,
 } from "./matrix.ts";
 import { mdCell, renderMatrixMarkdown } from "./matrix_markdown.ts";
 import type { CaseResult, Results } from "../results/format.ts";
@@ -19,6 +19,8 @@ const toy: Experiment = {
     { name: "actor", values: ["client", "server"] },
     { name: "shutdown", values: ["wr", "rd"] },
   ],
+  roles: ["actor", "peer"],
+  watch: { factor: "actor", actor: "actor", watcher: "peer" },
   checkpoints: ["before", "after"],
   headline: [],
   steps: () => [],
@@ -69,7 +71,13 @@ function platform(id: string, cases: CaseResult[]): Results {
 }
 
 Deno.test("revealsOf() reports the first checkpoint where a peer observer changed", () => {
-  const r = revealsOf(SHUT_WR_SEEN, ["before", "after"]);
+  const plan = {
+    watcher: "peer",
+    checkpoints: ["before", "after"],
+    sends: ["first", "second"],
+    afterSending: [],
+  };
+  const r = revealsOf(SHUT_WR_SEEN, plan);
   assert.deepEqual(r.tcp_state, {
     at: "after",
     value: "CLOSE_WAIT",
@@ -86,8 +94,7 @@ Deno.test("revealsOf() reports the first checkpoint where a peer observer change
   assert.equal(r.send, null);
   const failed = revealsOf(
     { ...SHUT_WR_SEEN, "peer.send.second": "EPIPE" },
-    ["before", "after"],
-    ["after"],
+    { ...plan, afterSending: ["after"] },
   );
   assert.deepEqual(failed.send, {
     at: "send.second",
@@ -211,7 +218,7 @@ Deno.test("teardownSegments() leaves out what the engine's cleanup sent", () => 
   assert.deepEqual(teardownSegments(nothing), []);
 });
 
-Deno.test("checkpointsAfterSending() finds the teardown checkpoints reached after the peer sent", () => {
+Deno.test("watchPlan() finds the watcher's sends and the checkpoints reached after it sent", () => {
   const steps = teardown.steps({
     actor: "client",
     linger: "off",
@@ -219,9 +226,12 @@ Deno.test("checkpointsAfterSending() finds the teardown checkpoints reached afte
     close: "yes",
     unread: "pending",
   });
-  assert.deepEqual(checkpointsAfterSending(steps), [
-    "after_peer_send",
-    "after_settle",
-  ]);
-  assert.deepEqual(checkpointsAfterSending([]), []);
+  assert.deepEqual(watchPlan("peer", teardown.checkpoints, steps), {
+    watcher: "peer",
+    checkpoints: teardown.checkpoints,
+    sends: ["first", "second"],
+    afterSending: ["after_peer_send", "after_settle"],
+  });
+  assert.deepEqual(watchPlan("actor", teardown.checkpoints, steps).sends, []);
+  assert.deepEqual(watchPlan("peer", [], []).afterSending, []);
 });

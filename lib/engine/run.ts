@@ -8,13 +8,46 @@
  */
 
 import type { Posix } from "../../ffi/posix.ts";
+import type { Leftover } from "../kernel/leftovers.ts";
+import { writeEndpoints, type WrittenEndpoints } from "../net/endpoints.ts";
+import type { Segment } from "../wire/segments.ts";
 import type { Observation } from "./observers.ts";
-import type { CaseResult, TrialResult } from "../results/format.ts";
 import type { Case } from "./scenario.ts";
-import { runTrial, type TrialOptions } from "./trial.ts";
+import { runTrial, type TrialOptions, type TrialRecord } from "./trial.ts";
 
-/** Called after every trial, for progress reports. */
-export type OnTrial = (c: Case, trial: number, result: TrialResult) => void;
+/** One trial of a case, as results files hold it. */
+export interface TrialResult {
+  endpoints: WrittenEndpoints | null;
+  observations: Record<string, Observation>;
+  /** Milliseconds per timed step, rounded to microseconds. */
+  durations?: Record<string, number>;
+  error?: string | null;
+  wire?: Segment[] | null;
+  wireUnavailable?: string;
+  /** Index in `wire` of the first segment the engine's cleanup caused. */
+  wireCleanupAt?: number;
+  leftovers?: Leftover[] | null;
+  leftoversUnavailable?: string;
+}
+
+/** One case: parameters, agreed observations and every trial. */
+export interface CaseResult {
+  id: string;
+  experiment: string;
+  params: Record<string, string>;
+  observations: Record<string, Observation>;
+  stable: boolean;
+  unstableKeys?: string[];
+  trials: TrialResult[];
+}
+
+/** Called after every trial, for progress reports and pcap files. */
+export type OnTrial = (
+  c: Case,
+  trial: number,
+  result: TrialResult,
+  record: TrialRecord,
+) => void;
 
 /** Rounds a duration to microseconds, so files stay readable. */
 function roundMs(ms: number): number {
@@ -33,15 +66,16 @@ export function runCase(
   const results: TrialResult[] = [];
   for (let i = 0; i < trials; i++) {
     const record = runTrial(posix, steps, options);
-    const { durations, ...rest } = record;
+    const { durations, endpoints, ...rest } = record;
     const result: TrialResult = {
       ...rest,
+      endpoints: endpoints && writeEndpoints(endpoints),
       durations: Object.fromEntries(
         Object.entries(durations).map(([k, v]) => [k, roundMs(v)]),
       ),
     };
     results.push(result);
-    onTrial?.(c, i, result);
+    onTrial?.(c, i, result, record);
   }
   return foldTrials(c, results);
 }

@@ -7,6 +7,7 @@ const toy: Experiment = {
   name: "toy",
   intent: "A toy.",
   factors: [{ name: "a", values: ["1"] }],
+  roles: ["client", "server"],
   checkpoints: [],
   headline: [],
   steps: () => [],

@@ -9,9 +9,9 @@
 
 import type { Linger } from "../../ffi/linger.ts";
 import type { ShutdownHow } from "../../ffi/posix.ts";
+import type { Side } from "../net/endpoints.ts";
 
-/** One end of the connection: the connecting or the accepting socket. */
-export type Side = "client" | "server";
+export type { Side };
 
 /** Fields every step has: which socket acts, and the name its keys use. */
 interface StepBase {
@@ -96,14 +96,37 @@ export interface Factor {
 /** Parameter values of one case, all strings. */
 export type Params = Readonly<Record<string, string>>;
 
+/**
+ * For an experiment where one side tears the connection down and the other
+ * watches: which factor says the acting side, and the roles (the steps'
+ * `as`) of the one that acts and the one that watches. The documents use
+ * it to answer "how does the peer find out?" without knowing the
+ * experiment's names.
+ */
+export interface Watch {
+  /** The factor whose value is the acting side (`client` or `server`). */
+  readonly factor: string;
+  /** The role of the side that tears down. */
+  readonly actor: string;
+  /** The role of the side that watches. */
+  readonly watcher: string;
+}
+
 /** An experiment: factors and, per case, the steps. */
 export interface Experiment {
   readonly name: string;
   /** One sentence of intent, like a packetdrill script's first line. */
   readonly intent: string;
   readonly factors: readonly Factor[];
-  /** Checkpoint names in the order the steps reach them. */
+  /** The roles its observation keys start with, e.g. `client`, `server`. */
+  readonly roles: readonly string[];
+  /**
+   * Checkpoint names in the order the steps reach them; the first is the
+   * baseline that later observations are compared with.
+   */
   readonly checkpoints: readonly string[];
+  /** Present where one role acts and another watches. */
+  readonly watch?: Watch;
   /** Observation keys the terminal table shows (the JSON has them all). */
   readonly headline: readonly string[];
   readonly steps: (params: Params) => readonly Step[];

@@ -13,6 +13,7 @@ const toy: Experiment = {
     name: "a",
     values: ["x", "y", "z"],
   }],
+  roles: ["client", "server"],
   checkpoints: [],
   headline: [],
   steps: () => [],

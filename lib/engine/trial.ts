@@ -12,32 +12,16 @@
 import { formatLinger } from "../../ffi/linger.ts";
 import { pollNames } from "../../ffi/pollfd.ts";
 import { type Posix, unwrap } from "../../ffi/posix.ts";
-import { formatEndpoint, type SocketAddress } from "../../ffi/sockaddr.ts";
+import type { SocketAddress } from "../../ffi/sockaddr.ts";
+import { type Leftover, readLeftovers } from "../kernel/leftovers.ts";
 import { Deadline, timed } from "../net/deadline.ts";
-import { readLeftovers } from "../kernel/leftovers.ts";
-import { type Observation, observeAll, pollEverything } from "./observers.ts";
-import type { Leftover, Segment } from "../results/format.ts";
-import type { Side, Step } from "./scenario.ts";
+import type { Endpoints, Side } from "../net/endpoints.ts";
 import { waitReadable, waitTeardown, waitWritable } from "../net/wait.ts";
-
-/** The two ends as `address:port`. */
-export interface Endpoints {
-  readonly client: string;
-  readonly server: string;
-}
-
-/** A packet capture a trial can use; see `capture.ts`. */
-export interface WireTap {
-  /** Forgets everything captured so far (before a trial starts). */
-  reset(): void;
-  /**
-   * Returns once no frame arrived for `quietMs` (only frames between
-   * `endpoints` count when they are given), or throws at the deadline.
-   */
-  waitQuiet(quietMs: number, deadline: Deadline, endpoints?: Endpoints): void;
-  /** The segments between `endpoints` since the last reset, in order. */
-  segments(endpoints: Endpoints): Segment[];
-}
+import type { WireTap } from "../wire/capture.ts";
+import type { Segment } from "../wire/segments.ts";
+import { observationKey as key } from "./keys.ts";
+import { type Observation, observeAll, pollEverything } from "./observers.ts";
+import type { Step } from "./scenario.ts";
 
 /** How a trial runs. */
 export interface TrialOptions {
@@ -160,23 +144,19 @@ function establish(sockets: Sockets, options: TrialOptions): Endpoints {
   // The listener has done its job; closing it now keeps it out of the wire
   // and out of the leftovers.
   sockets.close(listener);
-  const clientAddr = posix.getsockname(client).value!;
-  return {
-    client: formatEndpoint(clientAddr),
-    server: formatEndpoint(serverAddr),
-  };
+  return { client: posix.getsockname(client).value!, server: serverAddr };
 }
 
 /** Records how long after the last teardown action `who` first saw it. */
 function noteTeardownSeen(ctx: Context, who: string, revents: number): void {
   const c = ctx.sockets.posix.table.constants;
   const hangup = c.POLLHUP | c.POLLERR | (c.POLLRDHUP ?? 0);
-  const key = `${who}.teardown_seen`;
+  const seen = key(who, "teardown_seen");
   if (
     ctx.actionAt !== null && (revents & hangup) !== 0 &&
-    !(key in ctx.durations)
+    !(seen in ctx.durations)
   ) {
-    ctx.durations[key] = performance.now() - ctx.actionAt;
+    ctx.durations[seen] = performance.now() - ctx.actionAt;
   }
 }
 
@@ -253,7 +233,7 @@ function perform(ctx: Context, step: Step): void {
     case "send": {
       const out = posix.send(fd, new TextEncoder().encode(step.data));
       if (step.checkpoint) {
-        obs[`${who}.send.${step.checkpoint}`] = out.errno ?? out.ret;
+        obs[key(who, "send", step.checkpoint)] = out.errno ?? out.ret;
       } else if (out.ret !== step.data.length) {
         throw new Error(`${who}: send() failed: ${out.errno ?? out.ret}`);
       }
@@ -266,12 +246,14 @@ function perform(ctx: Context, step: Step): void {
         waitReadable(posix, fd, `${who}: recv`, limit);
         const out = posix.recv(fd, step.bytes - received.length);
         if (out.value === null || out.ret === 0) {
-          obs[`${who}.recv`] = out.errno ?? "eof";
+          obs[key(who, "recv")] = out.errno ?? "eof";
           return;
         }
         received.push(...out.value);
       }
-      obs[`${who}.recv`] = new TextDecoder().decode(new Uint8Array(received));
+      obs[key(who, "recv")] = new TextDecoder().decode(
+        new Uint8Array(received),
+      );
       return;
     }
     case "await_data":
@@ -279,7 +261,7 @@ function perform(ctx: Context, step: Step): void {
       return;
     case "get_linger": {
       const out = posix.getLinger(fd);
-      obs[`${who}.linger.${step.checkpoint}`] = out.value === null
+      obs[key(who, "linger", step.checkpoint)] = out.value === null
         ? out.errno
         : formatLinger(out.value);
       return;
@@ -289,20 +271,21 @@ function perform(ctx: Context, step: Step): void {
       return;
     case "connected": {
       const out = posix.getpeername(fd);
-      obs[`${who}.connected.${step.checkpoint}`] = out.ret === 0 ? 1 : 0;
-      obs[`${who}.getpeername.${step.checkpoint}`] = ok(out);
+      obs[key(who, "connected", step.checkpoint)] = out.ret === 0 ? 1 : 0;
+      obs[key(who, "getpeername", step.checkpoint)] = ok(out);
       const state = posix.tcpState(fd);
-      obs[`${who}.tcp_state.${step.checkpoint}`] = state.value ?? state.errno;
+      obs[key(who, "tcp_state", step.checkpoint)] = state.value ??
+        state.errno;
       return;
     }
     case "shutdown":
-      obs[`${who}.shutdown`] = ok(posix.shutdown(fd, step.how));
+      obs[key(who, "shutdown")] = ok(posix.shutdown(fd, step.how));
       ctx.actionAt = performance.now();
       return;
     case "close": {
       const { value: out, ms } = timed(() => sockets.close(fd));
-      obs[`${who}.close`] = ok(out);
-      durations[`${who}.close`] = ms;
+      obs[key(who, "close")] = ok(out);
+      durations[key(who, "close")] = ms;
       ctx.actionAt = performance.now();
       return;
     }
@@ -310,21 +293,23 @@ function perform(ctx: Context, step: Step): void {
       const { value: revents, ms } = timed(() =>
         waitTeardown(posix, fd, `${who}: await teardown`, deadline())
       );
-      obs[`${who}.poll.${step.checkpoint}`] = pollNames(posix.table, revents);
-      durations[`${who}.await_teardown`] = ms;
+      obs[key(who, "poll", step.checkpoint)] = pollNames(posix.table, revents);
+      durations[key(who, "await_teardown")] = ms;
       return;
     }
     case "observe": {
       if (!sockets.isOpen(fd)) return;
       const seen = observeAll(posix, fd);
       for (const [name, value] of Object.entries(seen)) {
-        obs[`${who}.${name}.${step.checkpoint}`] = value;
+        obs[key(who, name, step.checkpoint)] = value;
       }
       return;
     }
     case "settle":
       settle(ctx, fd, who);
       return;
+    default:
+      throw new Error(`Unknown step: ${JSON.stringify(step satisfies never)}`);
   }
 }
 

@@ -10,7 +10,7 @@
  * included. A dump would find the same sockets, but it walks the kernel's
  * whole established table whatever its filter: 2.3 ms a call on the
  * development machine, against about 70 µs for the two lookups, and
- * `lib/trial.ts` reads the leftovers at every step of a settle.
+ * the engine reads the leftovers at every step of a settle.
  *
  * `/proc/net/tcp` is no longer read: Deno 2.9 refuses it without
  * `--allow-all`, so it was unavailable in every real run.
@@ -18,66 +18,40 @@
  * @module
  */
 
-import { LINUX } from "../../ffi/tables/linux.ts";
 import { hostPosix, type Posix } from "../../ffi/posix.ts";
-import {
-  formatEndpoint,
-  parseIpv4,
-  parseIpv6,
-  type SocketAddress,
-} from "../../ffi/sockaddr.ts";
+import type { SocketAddress } from "../../ffi/sockaddr.ts";
 import {
   type InetDiagRequest,
   type InetDiagSocket,
   TCP_ALL_STATES,
 } from "../../ffi/linux/sock_diag.ts";
+import { LINUX } from "../../ffi/tables/linux.ts";
 import { decodeTcpState } from "../../ffi/tcp_state.ts";
 import { Deadline } from "../net/deadline.ts";
-import type { Leftover } from "../results/format.ts";
+import { type Endpoints, senderOf, type Side } from "../net/endpoints.ts";
 import { queryTcpSockets } from "./tcp_sockets.ts";
 
-/** A trial's two ends as `address:port` (`[v6]:port` for IPv6). */
-export interface LeftoverEndpoints {
-  readonly client: string;
-  readonly server: string;
+/** A socket the kernel still held after both sides closed. */
+export interface Leftover {
+  side: Side;
+  state: string;
 }
 
-/** One socket the kernel listed, its ends formatted as endpoints. */
+/** One socket the kernel listed, with its Linux state named. */
 export interface KernelSocketRow {
-  readonly local: string;
-  readonly remote: string;
+  readonly local: SocketAddress;
+  readonly remote: SocketAddress;
   readonly state: string;
 }
 
 /** How long to wait for the kernel's answer: it normally comes at once. */
 const REPLY_BUDGET_MS = 1000;
 
-/**
- * Parses `"127.0.0.1:80"` or `"[::1]:80"`, the inverse of
- * `formatEndpoint`.
- *
- * @throws {RangeError} for anything else.
- */
-export function parseEndpoint(text: string): SocketAddress {
-  const match = /^(?:\[([0-9a-fA-F:]+)\]|(\d+\.\d+\.\d+\.\d+)):(\d{1,5})$/
-    .exec(text);
-  const port = Number(match?.[3]);
-  if (!match || port > 0xffff) {
-    throw new RangeError(`Cannot parse endpoint ${text}`);
-  }
-  if (match[1] !== undefined) {
-    parseIpv6(match[1]);
-    return { family: "inet6", address: match[1], port };
-  }
-  parseIpv4(match[2]!);
-  return { family: "inet", address: match[2]!, port };
-}
-
 /** A socket as the kernel reported it, with its Linux state named. */
 export function rowOf(socket: InetDiagSocket): KernelSocketRow {
   return {
-    local: formatEndpoint(socket.local),
-    remote: formatEndpoint(socket.remote),
+    local: socket.local,
+    remote: socket.remote,
     state: decodeTcpState(LINUX, socket.state) ?? `state ${socket.state}`,
   };
 }
@@ -85,17 +59,13 @@ export function rowOf(socket: InetDiagSocket): KernelSocketRow {
 /**
  * The two lookups for a trial: the client's socket and the server's.
  *
- * @throws {RangeError} for endpoints that do not parse or whose families
- * differ.
+ * @throws {RangeError} for endpoints whose families differ.
  */
-export function leftoverRequests(
-  endpoints: LeftoverEndpoints,
-): InetDiagRequest[] {
-  const client = parseEndpoint(endpoints.client);
-  const server = parseEndpoint(endpoints.server);
+export function leftoverRequests(endpoints: Endpoints): InetDiagRequest[] {
+  const { client, server } = endpoints;
   if (client.family !== server.family) {
     throw new RangeError(
-      `Cannot look up ${endpoints.client} to ${endpoints.server}: families differ`,
+      `Cannot look up ${client.family} ${client.port} to ${server.family} ${server.port}: families differ`,
     );
   }
   const lookup = (local: SocketAddress, remote: SocketAddress) => ({
@@ -115,17 +85,13 @@ export function leftoverRequests(
  */
 export function leftoversOf(
   rows: readonly KernelSocketRow[],
-  endpoints: LeftoverEndpoints,
+  endpoints: Endpoints,
 ): Leftover[] {
   const out: Leftover[] = [];
   for (const row of rows) {
-    if (row.local === endpoints.client && row.remote === endpoints.server) {
-      out.push({ side: "client", state: row.state });
-    } else if (
-      row.local === endpoints.server && row.remote === endpoints.client
-    ) {
-      out.push({ side: "server", state: row.state });
-    }
+    // The socket bound to the client's address speaks for the client.
+    const side = senderOf(endpoints, row.local, row.remote);
+    if (side !== null) out.push({ side, state: row.state });
   }
   return out.sort((a, b) =>
     a.side < b.side
@@ -143,11 +109,11 @@ export function leftoversOf(
 /**
  * Reads the kernel's sockets for a trial, or why it cannot. Never throws
  * for what can go wrong on a host (another OS, no netlink, no FFI
- * permission); endpoints that do not parse are a caller's bug and throw
+ * permission); endpoints of two families are a caller's bug and throw
  * RangeError.
  */
 export function readLeftovers(
-  endpoints: LeftoverEndpoints,
+  endpoints: Endpoints,
   posix?: Posix,
 ): { leftovers: Leftover[] } | { unavailable: string } {
   if (Deno.build.os !== "linux") {

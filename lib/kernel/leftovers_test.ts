@@ -2,16 +2,15 @@ import assert from "node:assert/strict";
 import { requireTool } from "../testing/tools.ts";
 import { hostPosix } from "../../ffi/posix.ts";
 import type { SocketAddress } from "../../ffi/sockaddr.ts";
+import { type Endpoints, parseEndpoint } from "../net/endpoints.ts";
 import {
   type KernelSocketRow,
-  type LeftoverEndpoints,
+  type Leftover,
   leftoverRequests,
   leftoversOf,
-  parseEndpoint,
   readLeftovers,
   rowOf,
 } from "./leftovers.ts";
-import type { Leftover } from "../results/format.ts";
 import { openFdCount } from "../testing/fds.ts";
 import {
   leftoversOnceSettled,
@@ -19,32 +18,10 @@ import {
   openLoopbackPair,
 } from "../testing/loopback.ts";
 
-const ENDPOINTS = { client: "127.0.0.1:40000", server: "127.0.0.1:8080" };
-
-Deno.test("parseEndpoint() reads what formatEndpoint() writes, IPv4 and IPv6", () => {
-  assert.deepEqual(parseEndpoint("127.0.0.1:8080"), {
-    family: "inet",
-    address: "127.0.0.1",
-    port: 8080,
-  });
-  assert.deepEqual(parseEndpoint("[::1]:80"), {
-    family: "inet6",
-    address: "::1",
-    port: 80,
-  });
-  for (
-    const bad of [
-      "127.0.0.1",
-      "::1:80",
-      "[::1]",
-      "1.2.3.4:65536",
-      "300.0.0.1:1",
-      "[:::]:1",
-    ]
-  ) {
-    assert.throws(() => parseEndpoint(bad), RangeError, bad);
-  }
-});
+const ENDPOINTS: Endpoints = {
+  client: parseEndpoint("127.0.0.1:40000"),
+  server: parseEndpoint("127.0.0.1:8080"),
+};
 
 Deno.test("leftoverRequests() looks up the client's 4-tuple and the server's, never dumps", () => {
   const requests = leftoverRequests(ENDPOINTS);
@@ -53,12 +30,16 @@ Deno.test("leftoverRequests() looks up the client's 4-tuple and the server's, ne
     [["inet", false, "40000>8080"], ["inet", false, "8080>40000"]],
   );
   assert.throws(
-    () => leftoverRequests({ client: "[::1]:1", server: "127.0.0.1:2" }),
+    () =>
+      leftoverRequests({
+        client: parseEndpoint("[::1]:1"),
+        server: parseEndpoint("127.0.0.1:2"),
+      }),
     /families differ/,
   );
 });
 
-Deno.test("rowOf() names Linux states and formats both ends", () => {
+Deno.test("rowOf() names Linux states and keeps both ends", () => {
   const end = (port: number): SocketAddress => ({
     family: "inet6",
     address: "::1",
@@ -66,7 +47,7 @@ Deno.test("rowOf() names Linux states and formats both ends", () => {
   });
   assert.deepEqual(
     rowOf({ state: 5, local: end(80), remote: end(5000), uid: 0, inode: 0 }),
-    { local: "[::1]:80", remote: "[::1]:5000", state: "FIN_WAIT2" },
+    { local: end(80), remote: end(5000), state: "FIN_WAIT2" },
   );
   assert.equal(
     rowOf({ state: 13, local: end(1), remote: end(2), uid: 0, inode: 0 }).state,
@@ -75,22 +56,27 @@ Deno.test("rowOf() names Linux states and formats both ends", () => {
 });
 
 Deno.test("leftoversOf() keeps the trial's 4-tuple only, by side, sorted", () => {
+  const row = (local: string, remote: string, state: string) => ({
+    local: parseEndpoint(local),
+    remote: parseEndpoint(remote),
+    state,
+  });
   const rows: KernelSocketRow[] = [
-    { local: "127.0.0.1:8080", remote: "127.0.0.1:40000", state: "FIN_WAIT2" },
-    { local: "127.0.0.1:8080", remote: "0.0.0.0:0", state: "LISTEN" },
-    { local: "127.0.0.1:40000", remote: "127.0.0.1:8080", state: "TIME_WAIT" },
-    {
-      local: "127.0.0.2:40000",
-      remote: "127.0.0.1:8080",
-      state: "ESTABLISHED",
-    },
+    row("127.0.0.1:8080", "127.0.0.1:40000", "FIN_WAIT2"),
+    row("127.0.0.1:8080", "0.0.0.0:0", "LISTEN"),
+    row("127.0.0.1:40000", "127.0.0.1:8080", "TIME_WAIT"),
+    row("127.0.0.2:40000", "127.0.0.1:8080", "ESTABLISHED"),
+    row("[::1]:40000", "[::1]:8080", "ESTABLISHED"),
   ];
   assert.deepEqual(leftoversOf(rows, ENDPOINTS), [
     { side: "client", state: "TIME_WAIT" },
     { side: "server", state: "FIN_WAIT2" },
   ]);
   assert.deepEqual(
-    leftoversOf(rows, { client: "127.0.0.1:1", server: "127.0.0.1:8080" }),
+    leftoversOf(rows, {
+      client: parseEndpoint("127.0.0.1:1"),
+      server: parseEndpoint("127.0.0.1:8080"),
+    }),
     [],
   );
 });
@@ -121,8 +107,8 @@ const ss = linux
   : null;
 
 /** What `ss` lists for the connection, as leftovers. */
-function ssLeftovers(endpoints: LeftoverEndpoints): Leftover[] {
-  const port = parseEndpoint(endpoints.server).port;
+function ssLeftovers(endpoints: Endpoints): Leftover[] {
+  const port = endpoints.server.port;
   const out = new Deno.Command("ss", {
     args: ["-tanH", "state", "all", `( sport = :${port} or dport = :${port} )`],
     stdout: "piped",
@@ -135,7 +121,11 @@ function ssLeftovers(endpoints: LeftoverEndpoints): Leftover[] {
       const [state = "", , , local = "", remote = ""] = line.trim().split(
         /\s+/,
       );
-      return { local, remote, state: SS_STATES[state] ?? state };
+      return {
+        local: parseEndpoint(local),
+        remote: parseEndpoint(remote),
+        state: SS_STATES[state] ?? state,
+      };
     });
   return leftoversOf(rows, endpoints);
 }
@@ -240,7 +230,10 @@ Deno.test({
     const before = openFdCount();
     for (let i = 0; i < 100; i++) {
       assert.deepEqual(
-        readLeftovers({ client: "127.0.0.1:1", server: "127.0.0.1:2" }),
+        readLeftovers({
+          client: parseEndpoint("127.0.0.1:1"),
+          server: parseEndpoint("127.0.0.1:2"),
+        }),
         {
           leftovers: [],
         },

@@ -7,6 +7,7 @@ import {
   TCP_ALL_STATES,
 } from "../../ffi/linux/sock_diag.ts";
 import { Deadline } from "../net/deadline.ts";
+import { parseEndpoint } from "../net/endpoints.ts";
 import { leftoverRequests, rowOf } from "./leftovers.ts";
 import { openFdCount } from "../testing/fds.ts";
 import { openLoopbackPair } from "../testing/loopback.ts";
@@ -82,8 +83,8 @@ Deno.test({
   fn: () => {
     const before = openFdCount();
     const request = leftoverRequests({
-      client: "127.0.0.1:1",
-      server: "127.0.0.1:2",
+      client: parseEndpoint("127.0.0.1:1"),
+      server: parseEndpoint("127.0.0.1:2"),
     });
     for (let i = 0; i < 50; i++) {
       assert.deepEqual(

@@ -7,9 +7,12 @@
  */
 
 import Ajv from "ajv";
-import { BadInputError } from "../cli/flags.ts";
+import type { CaseResult } from "../engine/run.ts";
 import { caseId } from "../engine/scenario.ts";
-import type { Observation } from "../engine/observers.ts";
+
+export type { CaseResult, TrialResult } from "../engine/run.ts";
+export type { Leftover } from "../kernel/leftovers.ts";
+export type { Segment } from "../wire/segments.ts";
 
 /** The schema version this code writes and reads. */
 export const SCHEMA_VERSION = 1;
@@ -29,44 +32,6 @@ export interface Platform {
   sysctls?: Record<string, string | number>;
 }
 
-/** One TCP segment as tcpdump would summarise it. */
-export interface Segment {
-  from: "client" | "server";
-  flags: string;
-  len: number;
-}
-
-/** A socket the kernel still held after both sides closed. */
-export interface Leftover {
-  side: "client" | "server";
-  state: string;
-}
-
-/** One trial of a case. */
-export interface TrialResult {
-  endpoints: { client: string; server: string } | null;
-  observations: Record<string, Observation>;
-  durations?: Record<string, number>;
-  error?: string | null;
-  wire?: Segment[] | null;
-  wireUnavailable?: string;
-  /** Index in `wire` of the first segment the engine's cleanup caused. */
-  wireCleanupAt?: number;
-  leftovers?: Leftover[] | null;
-  leftoversUnavailable?: string;
-}
-
-/** One case: parameters, agreed observations and every trial. */
-export interface CaseResult {
-  id: string;
-  experiment: string;
-  params: Record<string, string>;
-  observations: Record<string, Observation>;
-  stable: boolean;
-  unstableKeys?: string[];
-  trials: TrialResult[];
-}
-
 /** A whole results file. */
 export interface Results {
   schemaVersion: typeof SCHEMA_VERSION;
@@ -74,8 +39,11 @@ export interface Results {
   cases: CaseResult[];
 }
 
-/** A results file that cannot be used; the message names file and field. */
-export class ResultsError extends BadInputError {
+/**
+ * A results file that cannot be used; the message names file and field.
+ * Commands report it as bad input: one line, exit code 2.
+ */
+export class ResultsError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "ResultsError";

@@ -7,10 +7,10 @@
  */
 
 import { type Posix, unwrap } from "../../ffi/posix.ts";
-import { formatEndpoint, type SocketAddress } from "../../ffi/sockaddr.ts";
+import type { SocketAddress } from "../../ffi/sockaddr.ts";
+import { type Leftover, readLeftovers } from "../kernel/leftovers.ts";
 import { Deadline } from "../net/deadline.ts";
-import { type LeftoverEndpoints, readLeftovers } from "../kernel/leftovers.ts";
-import type { Leftover } from "../results/format.ts";
+import type { Endpoints } from "../net/endpoints.ts";
 import { waitReadable, waitWritable } from "../net/wait.ts";
 
 /** Budget of each wait in these helpers. */
@@ -20,7 +20,7 @@ const WAIT_MS = 2000;
 export interface LoopbackPair {
   readonly client: number;
   readonly server: number;
-  readonly endpoints: LeftoverEndpoints;
+  readonly endpoints: Endpoints;
 }
 
 /** Connects a client to a fresh listener on loopback and accepts it. */
@@ -55,8 +55,8 @@ export function openLoopbackPair(
       client,
       server,
       endpoints: {
-        client: formatEndpoint(posix.getsockname(client).value!),
-        server: formatEndpoint(serverAddr),
+        client: posix.getsockname(client).value!,
+        server: serverAddr,
       },
     };
   } catch (e) {
@@ -72,7 +72,7 @@ export function openLoopbackPair(
  */
 export function leftoversOnceSettled(
   posix: Posix,
-  endpoints: LeftoverEndpoints,
+  endpoints: Endpoints,
   expected: readonly Leftover[],
 ): ReturnType<typeof readLeftovers> {
   const deadline = new Deadline(WAIT_MS);

@@ -45,9 +45,21 @@ import {
 } from "../../ffi/linux/packet.ts";
 import type { Posix } from "../../ffi/posix.ts";
 import { type Deadline, DeadlineExceeded } from "../net/deadline.ts";
-import type { Segment } from "../results/format.ts";
-import type { Endpoints, WireTap } from "../engine/trial.ts";
-import { connectionFrames, type Frame } from "./segments.ts";
+import type { Endpoints } from "../net/endpoints.ts";
+import { connectionFrames, type Frame, type Segment } from "./segments.ts";
+
+/** A packet capture a trial can use; {@linkcode LoopbackCapture} is one. */
+export interface WireTap {
+  /** Forgets everything captured so far (before a trial starts). */
+  reset(): void;
+  /**
+   * Returns once no frame arrived for `quietMs` (only frames between
+   * `endpoints` count when they are given), or throws at the deadline.
+   */
+  waitQuiet(quietMs: number, deadline: Deadline, endpoints?: Endpoints): void;
+  /** The segments between `endpoints` since the last reset, in order. */
+  segments(endpoints: Endpoints): Segment[];
+}
 
 /** Receive buffer asked for: thousands of small loopback frames. */
 export const CAPTURE_RCVBUF = 16 * 1024 * 1024;

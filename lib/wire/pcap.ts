@@ -34,9 +34,11 @@ export const PCAP_RECORD_HEADER_SIZE = 16;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodePcap } from "./pcap.ts";
  * const file = encodePcap([{ bytes: new Uint8Array(60), timeUs: 1_500_000 }]);
- * file.byteLength; // 24 + 16 + 60
+ * // file header, one record header, the frame
+ * assert.equal(file.byteLength, 24 + 16 + 60);
  * ```
  */
 export function encodePcap(frames: readonly Frame[]): Uint8Array<ArrayBuffer> {

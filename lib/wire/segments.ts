@@ -23,9 +23,18 @@ import {
   ETH_P_IPV6,
   PACKET_OUTGOING,
 } from "../../ffi/linux/packet.ts";
-import { formatIpv6 } from "../../ffi/sockaddr.ts";
-import type { Segment } from "../results/format.ts";
-import type { Endpoints } from "../engine/trial.ts";
+import { formatIpv6, type SocketAddress } from "../../ffi/sockaddr.ts";
+import { type Endpoints, senderOf, type Side } from "../net/endpoints.ts";
+
+/** One TCP segment as tcpdump would summarise it. */
+export interface Segment {
+  /** Which side sent it. */
+  from: Side;
+  /** Control bits in tcpdump's notation, e.g. `S.`, `FP.`, `R.`. */
+  flags: string;
+  /** Payload octets. */
+  len: number;
+}
 
 /** One captured link-layer frame. */
 export interface Frame {
@@ -39,9 +48,8 @@ export interface Frame {
 
 /** The summary of one TCP segment found in a frame. */
 export interface TcpPacket {
-  /** Sender as `address:port` (`[address]:port` for IPv6). */
-  readonly src: string;
-  readonly dst: string;
+  readonly src: SocketAddress;
+  readonly dst: SocketAddress;
   /** Control bits in tcpdump's notation, e.g. `S.`, `FP.`, `R`. */
   readonly flags: string;
   /** Payload octets. */
@@ -70,10 +78,11 @@ const FLAG_LETTERS: readonly (readonly [number, string])[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatFlags } from "./segments.ts";
- * formatFlags(0x12); // "S."
- * formatFlags(0x19); // "FP."
- * formatFlags(0); // "none"
+ * assert.equal(formatFlags(0x12), "S.");
+ * assert.equal(formatFlags(0x19), "FP.");
+ * assert.equal(formatFlags(0), "none");
  * ```
  */
 export function formatFlags(bits: number): string {
@@ -92,6 +101,7 @@ export function decodeFrame(bytes: Uint8Array): TcpPacket | null {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const etherType = view.getUint16(12);
   const ip = ETH_HLEN;
+  let family: SocketAddress["family"];
   let src: string;
   let dst: string;
   let tcp: number;
@@ -103,6 +113,7 @@ export function decodeFrame(bytes: Uint8Array): TcpPacket | null {
     if (first >> 4 !== 4 || headerLength < IPV4_MIN_HEADER) return null;
     if (view.getUint8(ip + 9) !== IPPROTO_TCP) return null;
     if ((view.getUint16(ip + 6) & 0x1fff) !== 0) return null; // fragment
+    family = "inet";
     src = bytes.subarray(ip + 12, ip + 16).join(".");
     dst = bytes.subarray(ip + 16, ip + 20).join(".");
     tcp = ip + headerLength;
@@ -111,8 +122,9 @@ export function decodeFrame(bytes: Uint8Array): TcpPacket | null {
     if (bytes.byteLength < ip + IPV6_HEADER) return null;
     if (view.getUint8(ip) >> 4 !== 6) return null;
     if (view.getUint8(ip + 6) !== IPPROTO_TCP) return null;
-    src = `[${formatIpv6(bytes.subarray(ip + 8, ip + 24))}]`;
-    dst = `[${formatIpv6(bytes.subarray(ip + 24, ip + 40))}]`;
+    family = "inet6";
+    src = formatIpv6(bytes.subarray(ip + 8, ip + 24));
+    dst = formatIpv6(bytes.subarray(ip + 24, ip + 40));
     tcp = ip + IPV6_HEADER;
     ipPayload = view.getUint16(ip + 4);
   } else {
@@ -123,8 +135,8 @@ export function decodeFrame(bytes: Uint8Array): TcpPacket | null {
   const len = ipPayload - dataOffset;
   if (dataOffset < TCP_MIN_HEADER || len < 0) return null;
   return {
-    src: `${src}:${view.getUint16(tcp)}`,
-    dst: `${dst}:${view.getUint16(tcp + 2)}`,
+    src: { family, address: src, port: view.getUint16(tcp) },
+    dst: { family, address: dst, port: view.getUint16(tcp + 2) },
     flags: formatFlags(view.getUint8(tcp + 13)),
     len,
   };
@@ -157,12 +169,7 @@ export function connectionFrames(
   return dedupeLoopback(frames).flatMap((frame) => {
     const packet = decodeFrame(frame.bytes);
     if (packet === null) return [];
-    const from = packet.src === endpoints.client &&
-        packet.dst === endpoints.server
-      ? "client"
-      : packet.src === endpoints.server && packet.dst === endpoints.client
-      ? "server"
-      : null;
+    const from = senderOf(endpoints, packet.src, packet.dst);
     if (from === null) return [];
     return [{ frame, segment: { from, flags: packet.flags, len: packet.len } }];
   });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { PACKET_HOST, PACKET_OUTGOING } from "../../ffi/linux/packet.ts";
+import { parseEndpoint } from "../net/endpoints.ts";
 import { craftFrame, type FrameSpec, TCP } from "../testing/frames.ts";
 import {
   connectionFrames,
@@ -19,7 +20,10 @@ const v4: FrameSpec = {
   flags: TCP.SYN,
 };
 const v6: FrameSpec = { ...v4, family: "inet6", src: "::1", dst: "::1" };
-const endpoints = { client: "127.0.0.1:40000", server: "127.0.0.1:5000" };
+const endpoints = {
+  client: parseEndpoint("127.0.0.1:40000"),
+  server: parseEndpoint("127.0.0.1:5000"),
+};
 
 /** The same packet as loopback delivers it: leaving, then arriving. */
 function bothCopies(spec: FrameSpec): Frame[] {
@@ -64,15 +68,20 @@ Deno.test("decodeFrame() reads addresses, ports, flags and payload length of IPv
   assert.deepEqual(
     decodeFrame(craftFrame({ ...v4, flags: TCP.PSH | TCP.ACK, payload: 4 })),
     {
-      src: "127.0.0.1:40000",
-      dst: "127.0.0.1:5000",
+      src: { family: "inet", address: "127.0.0.1", port: 40000 },
+      dst: { family: "inet", address: "127.0.0.1", port: 5000 },
       flags: "P.",
       len: 4,
     },
   );
   assert.deepEqual(
     decodeFrame(craftFrame({ ...v6, flags: TCP.FIN | TCP.ACK, payload: 7 })),
-    { src: "[::1]:40000", dst: "[::1]:5000", flags: "F.", len: 7 },
+    {
+      src: { family: "inet6", address: "::1", port: 40000 },
+      dst: { family: "inet6", address: "::1", port: 5000 },
+      flags: "F.",
+      len: 7,
+    },
   );
 });
 
@@ -154,12 +163,15 @@ Deno.test("segmentsOf() ignores other connections, non-TCP frames and garbage", 
   ]);
 });
 
-Deno.test("segmentsOf() maps IPv6 endpoints written as [::1]:port", () => {
+Deno.test("segmentsOf() maps IPv6 endpoints", () => {
   const frames = [
     ...bothCopies(v6),
     ...bothCopies(reply(v6, TCP.SYN | TCP.ACK)),
   ];
-  const six = { client: "[::1]:40000", server: "[::1]:5000" };
+  const six = {
+    client: parseEndpoint("[::1]:40000"),
+    server: parseEndpoint("[::1]:5000"),
+  };
   assert.deepEqual(segmentsOf(frames, six), [
     { from: "client", flags: "S", len: 0 },
     { from: "server", flags: "S.", len: 0 },

@@ -31,8 +31,12 @@ const QUIET_OPS: ReadonlySet<Step["op"]> = new Set([
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { summariseSteps } from "./explain.ts";
- * summariseSteps([{ side: "server", op: "close" }]); // "server: close()"
+ * assert.equal(
+ *   summariseSteps([{ side: "server", op: "close" }]),
+ *   "server: close()",
+ * );
  * ```
  */
 export function summariseSteps(steps: readonly Step[]): string {

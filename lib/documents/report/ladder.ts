@@ -35,8 +35,11 @@ export function segmentLabel(segment: Segment): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ladderSvg } from "./ladder.ts";
- * ladderSvg([{ from: "client", flags: "S", len: 0 }], "trial 1");
+ * const svg = ladderSvg([{ from: "client", flags: "S", len: 0 }], "trial 1");
+ * assert.match(svg, /^<svg class="ladder"/);
+ * assert.match(svg, /<title>trial 1<\/title>/);
  * ```
  */
 export function ladderSvg(wire: readonly Segment[], title: string): string {

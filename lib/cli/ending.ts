@@ -1,0 +1,43 @@
+/**
+ * The one ending of every command that failed: one line on stderr, never a
+ * stack trace, and an exit code that says whose fault it was.
+ *
+ * @module
+ */
+
+import { ResultsError } from "../results/format.ts";
+import { UsageError } from "./flags.ts";
+
+/** Exit code for bad input: a flag, an argument, a file pointed at. */
+export const EXIT_USAGE = 2;
+
+/** Writes one line to stderr. */
+export function printError(program: string, message: string): void {
+  console.error(`${program}: ${message}`);
+}
+
+/**
+ * Ends a command that failed with `e`: one line on stderr, and the exit
+ * code to return: 2 for bad input (a {@linkcode UsageError}, or a results
+ * file that cannot be used) or a missing permission (the command was run
+ * without its task's flags), 1 for anything else.
+ */
+export function failureExitCode(
+  program: string,
+  task: string,
+  e: unknown,
+): number {
+  if (e instanceof UsageError || e instanceof ResultsError) {
+    printError(program, e.message);
+    return EXIT_USAGE;
+  }
+  if (e instanceof Deno.errors.NotCapable) {
+    printError(
+      program,
+      `missing permission: ${e.message} (run it as deno task ${task})`,
+    );
+    return EXIT_USAGE;
+  }
+  printError(program, e instanceof Error ? e.message : String(e));
+  return 1;
+}

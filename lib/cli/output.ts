@@ -1,0 +1,95 @@
+/**
+ * Checks, before any work, that a command can write where it was told to:
+ * one place for `--out`, `--out-dir` and `--pcap`, each failure one
+ * {@linkcode UsageError} line naming the flag, the path and the reason.
+ *
+ * @module
+ */
+
+import { dirname } from "node:path";
+import { UsageError } from "./flags.ts";
+
+/** What happened, in the words the error line uses. */
+function reason(e: unknown, missing: string): string {
+  if (e instanceof Deno.errors.NotFound) return missing;
+  if (e instanceof Deno.errors.NotADirectory) return "not a directory";
+  return (e as Error).message.split("\n")[0]!;
+}
+
+/** Writes and removes an empty file in `dir`, to prove it is writable. */
+function probe(dir: string, flag: string, path: string): void {
+  const file = `${dir}/.escoteria-probe-${Deno.pid}`;
+  try {
+    Deno.writeFileSync(file, new Uint8Array(0));
+    Deno.removeSync(file);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) throw e;
+    throw new UsageError(`cannot use ${flag} ${path}: ${reason(e, "gone")}`);
+  }
+}
+
+/**
+ * Makes sure `dir` is a directory files can be written to; with `create`,
+ * creates it when its parent exists.
+ *
+ * @throws {UsageError} `cannot use <flag> <dir>: <reason>`.
+ */
+export function prepareOutputDir(
+  dir: string,
+  flag: string,
+  options: { readonly create: boolean },
+): void {
+  if (options.create) {
+    try {
+      Deno.mkdirSync(dir);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotCapable) throw e;
+      if (!(e instanceof Deno.errors.AlreadyExists)) {
+        throw new UsageError(
+          `cannot use ${flag} ${dir}: ${
+            reason(e, "its parent does not exist")
+          }`,
+        );
+      }
+    }
+  }
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(dir);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) throw e;
+    throw new UsageError(
+      `cannot use ${flag} ${dir}: ${reason(e, "it does not exist")}`,
+    );
+  }
+  if (!info.isDirectory) {
+    throw new UsageError(`cannot use ${flag} ${dir}: not a directory`);
+  }
+  probe(dir, flag, dir);
+}
+
+/**
+ * Makes sure the file `path` can be written (atomically, beside itself).
+ *
+ * @throws {UsageError} `cannot use <flag> <path>: <reason>`.
+ */
+export function prepareOutputFile(path: string, flag: string): void {
+  const dir = dirname(path);
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(dir);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) throw e;
+    throw new UsageError(
+      `cannot use ${flag} ${path}: ${
+        reason(e, "its directory does not exist")
+      }`,
+    );
+  }
+  if (!info.isDirectory) {
+    throw new UsageError(
+      `cannot use ${flag} ${path}: ${dir} is not a directory`,
+    );
+  }
+  probe(dir, flag, path);
+}
