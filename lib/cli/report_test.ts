@@ -14,9 +14,9 @@ const cli = new URL("./report.ts", import.meta.url).pathname;
 
 // The expected files are the report's own output, checked by eye when they
 // change; regenerate them with
-//   deno task report --out-dir lib/report/testdata/expected \
-//     lib/report/testdata/inputs/freebsd-amd64.json \
-//     lib/report/testdata/inputs/linux-x86_64.json
+//   deno task report --out-dir lib/documents/report/testdata/expected \
+//     lib/documents/report/testdata/inputs/freebsd-amd64.json \
+//     lib/documents/report/testdata/inputs/linux-x86_64.json
 
 function report(...args: string[]) {
   return runScript(cli, ["--allow-read", "--allow-write"], args);
