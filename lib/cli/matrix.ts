@@ -15,7 +15,7 @@ import { canonical, writeAtomically } from "../results/format.ts";
 import { platformFiles, readPlatforms } from "../results/platform_files.ts";
 import { failureExitCode } from "./ending.ts";
 import { parseFlags, UsageError } from "./flags.ts";
-import { fromInvocation, RESULTS_DIR } from "./paths.ts";
+import { RESULTS_DIR } from "./paths.ts";
 
 const PROGRAM = "matrix";
 
@@ -53,9 +53,7 @@ function main(args: string[], experiments: readonly Experiment[]): number {
       console.log(USAGE);
       return 0;
     }
-    const dir = values.dir === undefined
-      ? RESULTS_DIR
-      : fromInvocation(values.dir);
+    const dir = values.dir ?? RESULTS_DIR;
     let found;
     try {
       found = regenerateMatrix(dir, experiments);

@@ -16,15 +16,36 @@ function reason(e: unknown, missing: string): string {
   return (e as Error).message.split("\n")[0]!;
 }
 
-/** Writes and removes an empty file in `dir`, to prove it is writable. */
-function probe(dir: string, flag: string, path: string): void {
+/**
+ * Proves that `dir` is a directory files can be written to, by writing and
+ * removing an empty file there. Errors name `flag` and `shown` (the path
+ * the user gave); `missing` says what a missing `dir` means for it.
+ */
+function requireWritableDir(
+  dir: string,
+  flag: string,
+  shown: string,
+  missing: string,
+): void {
+  const fail = (why: string) =>
+    new UsageError(`cannot use ${flag} ${shown}: ${why}`);
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(dir);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) throw e;
+    throw fail(reason(e, missing));
+  }
+  if (!info.isDirectory) {
+    throw fail(dir === shown ? "not a directory" : `${dir} is not a directory`);
+  }
   const file = `${dir}/.escoteria-probe-${Deno.pid}`;
   try {
     Deno.writeFileSync(file, new Uint8Array(0));
     Deno.removeSync(file);
   } catch (e) {
     if (e instanceof Deno.errors.NotCapable) throw e;
-    throw new UsageError(`cannot use ${flag} ${path}: ${reason(e, "gone")}`);
+    throw fail(reason(e, missing));
   }
 }
 
@@ -53,19 +74,7 @@ export function prepareOutputDir(
       }
     }
   }
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.statSync(dir);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable) throw e;
-    throw new UsageError(
-      `cannot use ${flag} ${dir}: ${reason(e, "it does not exist")}`,
-    );
-  }
-  if (!info.isDirectory) {
-    throw new UsageError(`cannot use ${flag} ${dir}: not a directory`);
-  }
-  probe(dir, flag, dir);
+  requireWritableDir(dir, flag, dir, "it does not exist");
 }
 
 /**
@@ -74,22 +83,5 @@ export function prepareOutputDir(
  * @throws {UsageError} `cannot use <flag> <path>: <reason>`.
  */
 export function prepareOutputFile(path: string, flag: string): void {
-  const dir = dirname(path);
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.statSync(dir);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable) throw e;
-    throw new UsageError(
-      `cannot use ${flag} ${path}: ${
-        reason(e, "its directory does not exist")
-      }`,
-    );
-  }
-  if (!info.isDirectory) {
-    throw new UsageError(
-      `cannot use ${flag} ${path}: ${dir} is not a directory`,
-    );
-  }
-  probe(dir, flag, path);
+  requireWritableDir(dirname(path), flag, path, "its directory does not exist");
 }

@@ -224,14 +224,12 @@ export function watchPlan(
   checkpoints: readonly string[],
   steps: readonly Step[],
 ): WatchPlan {
-  const sends = steps.flatMap((s) =>
+  const labelled = (s: Step) =>
     s.op === "send" && s.as === watcher && s.checkpoint !== undefined
-      ? [s.checkpoint]
-      : []
-  );
-  const first = steps.findIndex((s) =>
-    s.op === "send" && s.as === watcher && s.checkpoint !== undefined
-  );
+      ? s.checkpoint
+      : null;
+  const sends = steps.map(labelled).filter((l) => l !== null);
+  const first = steps.findIndex((s) => labelled(s) !== null);
   const afterSending = first < 0 ? [] : [
     ...new Set(
       steps.slice(first).flatMap((s) =>
