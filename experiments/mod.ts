@@ -6,7 +6,8 @@
 
 import type { Experiment } from "../lib/engine/scenario.ts";
 import { article } from "./article.ts";
+import { reset } from "./reset.ts";
 import { teardown } from "./teardown.ts";
 
 /** All experiments. */
-export const EXPERIMENTS: readonly Experiment[] = [article, teardown];
+export const EXPERIMENTS: readonly Experiment[] = [article, teardown, reset];

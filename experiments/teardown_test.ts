@@ -109,7 +109,10 @@ Deno.test({
     assert.equal(o["actor.close"], "ok");
     assert.equal(o["peer.tcp_state.after_close"], "CLOSED");
     assert.equal(o["peer.getpeername.after_close"], "ENOTCONN");
-    assert.equal(o["peer.so_error.after_close"], "ECONNRESET");
+    // recv() asks first and takes the pending error; SO_ERROR is empty.
+    assert.equal(o["peer.recv.after_close"], "ECONNRESET");
+    assert.equal(o["peer.so_error.after_close"], "none");
+    assert.equal(o["peer.recv.after_peer_send"], "eof");
     assert.match(String(o["peer.poll.after_close"]), /POLLERR\|POLLHUP/);
     assert.equal(o["peer.send.first"], "EPIPE");
   },
@@ -138,7 +141,7 @@ Deno.test({
       assert.ok(!sent.some((f) => f.includes("F")), JSON.stringify(sent));
     }
     assert.equal(o["peer.tcp_state.after_close"], "CLOSED");
-    assert.equal(o["peer.so_error.after_close"], "ECONNRESET");
+    assert.equal(o["peer.recv.after_close"], "ECONNRESET");
     // Without unread data the same close is an orderly FIN.
     const clean = run({
       actor: "client",
@@ -149,6 +152,7 @@ Deno.test({
     }).observations;
     assert.equal(clean["peer.tcp_state.after_close"], "CLOSE_WAIT");
     assert.equal(clean["peer.so_error.after_close"], "none");
+    assert.equal(clean["peer.recv.after_close"], "eof");
   },
 });
 

@@ -3,7 +3,8 @@
  * prototype sits beside each entry. Every symbol is synchronous, so errno can
  * be read right after the call on the same thread (see
  * `../shared/reference/ffi-facts.md`): sockets are non-blocking and waits go
- * through `poll()` with a timeout.
+ * through `poll()` with a timeout. Files are opened only to read small local
+ * ones (`/proc/sys` entries) where Deno's own file API refuses.
  *
  * The library path comes from the OS table; `ESCOTERIA_LIBC` overrides it.
  *
@@ -66,6 +67,32 @@ export function libcSymbols(table: PlatformTable) {
     // third argument as a named int is right on x86_64 and unverified on
     // macOS arm64, where variadic arguments go on the stack.
     fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+    // int open(const char *path, int flags, ...): variadic, declared with its
+    // two fixed arguments only. Calling it without variadic arguments is safe
+    // on every ABI escoteria runs on: the fixed arguments travel as in a
+    // non-variadic call (registers on x86_64 System V and on AAPCS64, Apple's
+    // arm64 included, where only the variadic ones go on the stack), and libc
+    // reads the optional `mode` only when `flags` holds O_CREAT (or Linux
+    // O_TMPFILE), which escoteria never passes. On x86_64 %al (the count of
+    // vector registers for a variadic callee) is left unset: at worst the
+    // callee's register-save prologue, which GCC and Clang compile as a test
+    // of %al against zero, spills vector registers that open() never reads.
+    open: { parameters: ["buffer", "i32"], result: "i32" },
+    // ssize_t read(int fd, void *buf, size_t count)
+    read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+    // int uname(struct utsname *buf): the layout is in the OS table
+    uname: { parameters: ["buffer"], result: "i32" },
+    // int __xuname(int namesize, void *namebuf): FreeBSD only; its exported
+    // `uname` fills 32-byte fields, the header's inline uname() calls this
+    __xuname: { parameters: ["i32", "buffer"], result: "i32", optional: true },
+    // int sysctlbyname(const char *name, void *oldp, size_t *oldlenp,
+    //                  const void *newp, size_t newlen): macOS and FreeBSD;
+    // OpenBSD and glibc have none
+    sysctlbyname: {
+      parameters: ["buffer", "buffer", "buffer", "pointer", "usize"],
+      result: "i32",
+      optional: true,
+    },
     // unsigned int if_nametoindex(const char *ifname): 0 when unknown
     if_nametoindex: { parameters: ["buffer"], result: "u32", optional: true },
     // const char *gnu_get_libc_version(void): glibc only

@@ -1,9 +1,10 @@
 /**
- * Thin wrappers over the libc socket calls. Each returns data, never throws,
- * for a failure an experiment may expect: `{ ret: -1, errno: "ENOTCONN" }`.
- * A closed or bogus fd is just EBADF. Set-up code passes a result through
- * {@linkcode unwrap}, the one place that turns a failure into an exception
- * naming the syscall and errno.
+ * Thin wrappers over the libc socket calls, plus the few file and system
+ * calls that describe the machine (`readTextFile`, `uname`, `sysctlByName`).
+ * Each returns data, never throws, for a failure an experiment may expect:
+ * `{ ret: -1, errno: "ENOTCONN" }`. A closed or bogus fd is just EBADF.
+ * Set-up code passes a result through {@linkcode unwrap}, the one place that
+ * turns a failure into an exception naming the syscall and errno.
  *
  * errno is read right after each synchronous call, before anything else can
  * touch it. Every send carries MSG_NOSIGNAL (or the socket SO_NOSIGPIPE) and
@@ -40,6 +41,29 @@ export interface Outcome {
 /** An outcome that carries a decoded value on success. */
 export interface ValueOutcome<T> extends Outcome {
   readonly value: T | null;
+}
+
+/**
+ * What {@linkcode Posix.readTextFile} gives: the text, or the errno of the
+ * call that failed and which call it was.
+ */
+export interface ReadOutcome extends ValueOutcome<string> {
+  /** The call that failed, `null` when none did. */
+  readonly call: "open" | "read" | null;
+  /**
+   * The file held more than the size cap: `value` is its first `maxBytes`
+   * bytes only. `false` whenever `value` is `null`.
+   */
+  readonly truncated: boolean;
+}
+
+/** The five fields of `struct utsname` every OS has, as `uname(1)` prints them. */
+export interface Utsname {
+  readonly sysname: string;
+  readonly nodename: string;
+  readonly release: string;
+  readonly version: string;
+  readonly machine: string;
 }
 
 /** `shutdown()`'s `how`, by its escoteria parameter value. */
@@ -351,6 +375,134 @@ export class Posix {
     );
   }
 
+  /**
+   * Reads a whole file through libc: `open(path, O_RDONLY|O_CLOEXEC)`, then
+   * `read()` until EOF or until more than `maxBytes` arrived, then `close()`
+   * on every path (a failing close of a read-only fd is ignored: the bytes
+   * are already read). For files Deno's own API refuses, as `/proc/sys`
+   * without `--allow-all`. A failure is data: `ENOENT`, `EACCES`, ….
+   * EINTR is retried a few times.
+   *
+   * @throws {TypeError} when `path` holds a NUL byte (C would cut it there).
+   */
+  readTextFile(path: string, maxBytes = 64 * 1024): ReadOutcome {
+    if (path.includes("\0")) {
+      throw new TypeError(`readTextFile: path holds a NUL byte: ${path}`);
+    }
+    const c = this.table.constants;
+    const name = cString(path);
+    const opened = this.#retryEintr(() =>
+      this.#outcome(this.#libc.open(name, c.O_RDONLY | c.O_CLOEXEC))
+    );
+    if (opened.ret < 0) {
+      return { ...opened, value: null, call: "open", truncated: false };
+    }
+    const fd = opened.ret;
+    try {
+      const chunks: Uint8Array[] = [];
+      let total = 0;
+      const chunk = new Uint8Array(READ_CHUNK);
+      while (total <= maxBytes) {
+        const got = this.#retryEintr(() =>
+          this.#outcome(this.#libc.read(fd, chunk, BigInt(chunk.byteLength)))
+        );
+        if (got.ret < 0) {
+          return { ...got, value: null, call: "read", truncated: false };
+        }
+        if (got.ret === 0) break;
+        chunks.push(chunk.slice(0, got.ret));
+        total += got.ret;
+      }
+      const bytes = new Uint8Array(total);
+      let at = 0;
+      for (const part of chunks) {
+        bytes.set(part, at);
+        at += part.byteLength;
+      }
+      const truncated = total > maxBytes;
+      return {
+        ret: Math.min(total, maxBytes),
+        errno: null,
+        value: new TextDecoder().decode(bytes.subarray(0, maxBytes)),
+        call: null,
+        truncated,
+      };
+    } finally {
+      this.close(fd);
+    }
+  }
+
+  /**
+   * `uname(2)` (FreeBSD: `__xuname(SYS_NMLN, buf)`), decoded with the OS
+   * table's `struct utsname` layout.
+   *
+   * @throws {Error} on FreeBSD when libc lacks `__xuname` (a broken libc).
+   */
+  uname(): ValueOutcome<Utsname> {
+    const { fieldSize, fieldCount, call } = this.table.utsname;
+    const buf = new Uint8Array(fieldSize * fieldCount);
+    let out: Outcome;
+    if (call === "__xuname") {
+      const fn = this.#libc.__xuname;
+      if (fn === null) throw new Error("libc has no __xuname()");
+      out = this.#outcome(fn(fieldSize, buf));
+    } else {
+      out = this.#outcome(this.#libc.uname(buf));
+    }
+    if (out.ret < 0) return { ...out, value: null };
+    const field = (i: number) => {
+      const slot = buf.subarray(i * fieldSize, (i + 1) * fieldSize);
+      const end = slot.indexOf(0);
+      return new TextDecoder().decode(end < 0 ? slot : slot.subarray(0, end));
+    };
+    return {
+      ...out,
+      value: {
+        sysname: field(0),
+        nodename: field(1),
+        release: field(2),
+        version: field(3),
+        machine: field(4),
+      },
+    };
+  }
+
+  /** The kernel release from `uname(2)` (`uname -r`), independent of Deno. */
+  kernelRelease(): ValueOutcome<string> {
+    const out = this.uname();
+    return {
+      ret: out.ret,
+      errno: out.errno,
+      value: out.value?.release ?? null,
+    };
+  }
+
+  /**
+   * `sysctlbyname(name)` into a buffer of `maxBytes`: `value` holds the bytes
+   * the kernel wrote (an `int` gives 4). `null` where libc has no
+   * sysctlbyname (Linux, OpenBSD). A value larger than `maxBytes` fails
+   * ENOMEM; an unknown name fails ENOENT.
+   */
+  sysctlByName(name: string, maxBytes = 64): ValueOutcome<Uint8Array> | null {
+    const fn = this.#libc.sysctlbyname;
+    if (fn === null) return null;
+    const buf = new Uint8Array(maxBytes);
+    const len = new Uint8Array(8); // size_t: 8 bytes on every 64-bit target
+    new DataView(len.buffer).setBigUint64(0, BigInt(maxBytes), true);
+    const out = this.#outcome(fn(cString(name), buf, len, null, 0n));
+    if (out.ret < 0) return { ...out, value: null };
+    const got = Number(new DataView(len.buffer).getBigUint64(0, true));
+    return { ...out, value: buf.slice(0, Math.min(got, maxBytes)) };
+  }
+
+  #retryEintr<T extends Outcome>(call: () => T): T {
+    let out = call();
+    for (let i = 1; i < EINTR_RETRIES && out.errno === "EINTR"; i++) {
+      out = call();
+    }
+    return out;
+  }
+
   /** The raw `socket()` call, for families other than TCP/IP (captures). */
   rawSocket(domain: number, type: number, protocol: number): Outcome {
     return this.#outcome(this.#libc.socket(domain, type, protocol));
@@ -369,6 +521,15 @@ export class Posix {
 export function unwrap(posix: Posix, syscall: string, out: Outcome): number {
   if (out.ret >= 0 || out.errno === null) return out.ret;
   throw new SyscallError(syscall, out.errno, posix.strerror(out.errno));
+}
+
+/** Bytes asked of each `read()`; `/proc/sys` entries fit in one. */
+const READ_CHUNK = 4096;
+/** Attempts of a call that keeps failing EINTR before that is the answer. */
+const EINTR_RETRIES = 8;
+
+function cString(text: string): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode(`${text}\0`);
 }
 
 function socklen(size: number): Uint8Array<ArrayBuffer> {

@@ -93,6 +93,18 @@ export const BSD_SOCKET = {
   O_NONBLOCK: 0x4,
   F_GETFL: 3,
   F_SETFL: 4,
+  O_RDONLY: 0x0000, // sys/fcntl.h in xnu, freebsd-src and openbsd/src
+} as const;
+
+/**
+ * `struct utsname` of macOS and OpenBSD: five `char[256]` fields. xnu
+ * `bsd/sys/utsname.h` (`_SYS_NAMELEN` 256), openbsd/src `sys/sys/utsname.h`
+ * rev 1.5 (`SYS_NMLN` 256); both declare `int uname(struct utsname *)`.
+ */
+export const BSD_UTSNAME = {
+  fieldSize: 256,
+  fieldCount: 5,
+  call: "uname",
 } as const;
 
 /** `netinet/tcp_fsm.h`: TCPS_CLOSED = 0 ... TCPS_TIME_WAIT = 10. */

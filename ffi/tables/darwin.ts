@@ -14,12 +14,18 @@
  * `extern int *__error(void)`), `bsd/netinet/tcp.h` (TCP_CONNECTION_INFO
  * 0x106; struct tcp_connection_info starts with `u_int8_t tcpi_state`),
  * `bsd/sys/poll.h` (nfds_t unsigned int), `bsd/sys/fcntl.h` (O_NONBLOCK 4,
- * F_GETFL 3, F_SETFL 4), `bsd/netinet/tcp_fsm.h`.
+ * F_GETFL 3, F_SETFL 4, O_RDONLY 0, O_CLOEXEC 0x01000000),
+ * `bsd/netinet/tcp_fsm.h`, `bsd/sys/utsname.h` (`_SYS_NAMELEN` 256, five
+ * fields). `open` and `read`
+ * are declared `__DARWIN_ALIAS_C`, which adds no suffix on x86_64 and arm64
+ * (`bsd/sys/cdefs.h`: `__DARWIN_ONLY_UNIX_CONFORMANCE` 1,
+ * `__DARWIN_NON_CANCELABLE` 0), so the plain symbol names are the ones a
+ * compiled program binds.
  *
  * @module
  */
 
-import { BSD_ERRNO, BSD_SOCKET, BSD_TCP_STATES } from "./_bsd.ts";
+import { BSD_ERRNO, BSD_SOCKET, BSD_TCP_STATES, BSD_UTSNAME } from "./_bsd.ts";
 import type { PlatformTable } from "./platform.ts";
 
 /** The macOS table. */
@@ -41,7 +47,9 @@ export const DARWIN = {
     // "macOS 11 and later" cut-off is unverified here.
     MSG_NOSIGNAL: 0x80000,
     POLLRDHUP: null,
+    O_CLOEXEC: 0x01000000, // xnu bsd/sys/fcntl.h
   },
   errno: { ...BSD_ERRNO, EOPNOTSUPP: 102 },
   tcpStates: BSD_TCP_STATES,
+  utsname: BSD_UTSNAME,
 } as const satisfies PlatformTable;

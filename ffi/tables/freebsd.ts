@@ -10,7 +10,15 @@
  * MSG_DONTWAIT 0x80, MSG_NOSIGNAL 0x20000), `sys/netinet/tcp.h` (TCP_INFO 32;
  * struct tcp_info starts with `u_int8_t tcpi_state`), `sys/sys/poll.h`
  * (nfds_t unsigned int), `sys/sys/errno.h` (`int *__error(void)`),
- * `sys/sys/fcntl.h` (O_NONBLOCK 0x0004, F_GETFL 3, F_SETFL 4).
+ * `sys/sys/fcntl.h` (O_NONBLOCK 0x0004, F_GETFL 3, F_SETFL 4, O_RDONLY 0,
+ * O_CLOEXEC 0x00100000).
+ *
+ * `struct utsname` (`sys/sys/utsname.h`): five `char[SYS_NMLN]` fields,
+ * `SYS_NMLN` 256 outside the kernel, and `uname()` is a static inline calling
+ * `__xuname(SYS_NMLN, buf)`. The exported `uname` symbol
+ * (`lib/libc/gen/uname.c`) calls `__xuname(32, buf)` for the FreeBSD 1.1 ABI,
+ * so a dlopen caller must call `__xuname` with 256 itself
+ * (`lib/libc/gen/__xuname.c`: `int __xuname(int namesize, void *namebuf)`).
  *
  * @module
  */
@@ -35,7 +43,10 @@ export const FREEBSD = {
     TCP_STATE_OPTION: { name: "TCP_INFO", value: 32 },
     MSG_NOSIGNAL: 0x20000,
     POLLRDHUP: 0x4000,
+    O_CLOEXEC: 0x00100000, // freebsd-src sys/sys/fcntl.h
   },
   errno: BSD_ERRNO,
   tcpStates: BSD_TCP_STATES,
+  // sys/sys/utsname.h: SYS_NMLN 256 in userland; filled by __xuname(256, buf).
+  utsname: { fieldSize: 256, fieldCount: 5, call: "__xuname" },
 } as const satisfies PlatformTable;

@@ -10,14 +10,19 @@
  * linux `include/uapi/asm-generic/socket.h` (SOL_SOCKET, SO_*),
  * `include/uapi/asm-generic/{errno-base,errno}.h`,
  * `include/uapi/asm-generic/poll.h` (POLL*, POLLRDHUP 0x2000),
- * `include/uapi/asm-generic/fcntl.h` (O_NONBLOCK 00004000, O_CLOEXEC
- * 02000000, F_GETFL 3, F_SETFL 4), `include/linux/net.h` (SOCK_STREAM,
- * SOCK_NONBLOCK = O_NONBLOCK, SOCK_CLOEXEC = O_CLOEXEC, SHUT_*),
+ * `include/uapi/asm-generic/fcntl.h` (O_RDONLY 0, O_NONBLOCK 00004000,
+ * O_CLOEXEC 02000000, F_GETFL 3, F_SETFL 4), `include/linux/net.h`
+ * (SOCK_STREAM, SOCK_NONBLOCK = O_NONBLOCK, SOCK_CLOEXEC = O_CLOEXEC, SHUT_*),
  * `include/linux/socket.h` (AF_INET6 10, MSG_PEEK 2, MSG_DONTWAIT 0x40,
  * MSG_NOSIGNAL 0x4000), `include/uapi/linux/in.h` (IPPROTO_TCP),
  * `include/uapi/linux/tcp.h` (TCP_NODELAY 1, TCP_INFO 11; struct tcp_info
  * starts with `__u8 tcpi_state`), `include/net/tcp_states.h`;
- * glibc `csu/errno-loc.c` (`__errno_location`), `io/sys/poll.h` (nfds_t).
+ * glibc `csu/errno-loc.c` (`__errno_location`), `io/sys/poll.h` (nfds_t),
+ * `sysdeps/unix/sysv/linux/bits/utsname.h` (`_UTSNAME_LENGTH` 65,
+ * `_UTSNAME_DOMAIN_LENGTH` 65, so `posix/sys/utsname.h` has six fields; the
+ * kernel's `include/uapi/linux/utsname.h` `struct new_utsname` is six
+ * `char[__NEW_UTS_LEN + 1]`, `__NEW_UTS_LEN` 64). Compiled on Debian 12
+ * x86_64 (glibc 2.36): `sizeof(struct utsname)` 390, `release` at 130.
  *
  * @module
  */
@@ -64,6 +69,8 @@ export const LINUX = {
     O_NONBLOCK: 0o4000,
     F_GETFL: 3,
     F_SETFL: 4,
+    O_RDONLY: 0, // asm-generic/fcntl.h 00000000
+    O_CLOEXEC: 0o2000000, // asm-generic/fcntl.h 02000000 (0x80000)
   },
   errno: {
     EPERM: 1,
@@ -129,4 +136,6 @@ export const LINUX = {
     "CLOSING",
     "SYN_RECEIVED",
   ],
+  // glibc bits/utsname.h: _UTSNAME_LENGTH 65, plus domainname (6 fields).
+  utsname: { fieldSize: 65, fieldCount: 6, call: "uname" },
 } as const satisfies PlatformTable;

@@ -90,3 +90,38 @@ Deno.test("the compiler rejects a table that misses an errno", () => {
   const broken: PlatformTable = { ...TABLES.linux, errno: partial };
   assert.equal(broken.errno.EPERM, undefined);
 });
+
+Deno.test("each table gives its header's open flags and struct utsname", () => {
+  // sys/fcntl.h (asm-generic/fcntl.h on Linux) and sys/utsname.h of each OS.
+  const expected = {
+    linux: { O_CLOEXEC: 0x80000, fieldSize: 65, fieldCount: 6, call: "uname" },
+    darwin: {
+      O_CLOEXEC: 0x01000000,
+      fieldSize: 256,
+      fieldCount: 5,
+      call: "uname",
+    },
+    freebsd: {
+      O_CLOEXEC: 0x00100000,
+      fieldSize: 256,
+      fieldCount: 5,
+      call: "__xuname",
+    },
+    openbsd: {
+      O_CLOEXEC: 0x10000,
+      fieldSize: 256,
+      fieldCount: 5,
+      call: "uname",
+    },
+  };
+  for (const os of OSES) {
+    const table = TABLES[os];
+    assert.equal(table.constants.O_RDONLY, 0, os);
+    assert.equal(table.constants.O_CLOEXEC, expected[os].O_CLOEXEC, os);
+    assert.deepEqual(table.utsname, {
+      fieldSize: expected[os].fieldSize,
+      fieldCount: expected[os].fieldCount,
+      call: expected[os].call,
+    }, os);
+  }
+});

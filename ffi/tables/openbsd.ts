@@ -10,12 +10,14 @@
  * `sys/netinet/tcp.h` rev 1.24 (TCP_INFO 0x09; struct tcp_info starts with
  * `uint8_t tcpi_state`), `sys/sys/poll.h` rev 1.16 (nfds_t unsigned int, no
  * POLLRDHUP), `include/errno.h` (`int *__errno(void)`; `sys/sys/errno.h`
- * holds only the numbers), `sys/sys/fcntl.h` (O_NONBLOCK 0x0004).
+ * holds only the numbers), `sys/sys/fcntl.h` rev 1.23 (O_NONBLOCK 0x0004,
+ * O_RDONLY 0, O_CLOEXEC 0x10000), `sys/sys/utsname.h` rev 1.5 (`SYS_NMLN`
+ * 256, five fields).
  *
  * @module
  */
 
-import { BSD_ERRNO, BSD_SOCKET, BSD_TCP_STATES } from "./_bsd.ts";
+import { BSD_ERRNO, BSD_SOCKET, BSD_TCP_STATES, BSD_UTSNAME } from "./_bsd.ts";
 import type { PlatformTable } from "./platform.ts";
 
 /** The OpenBSD table. */
@@ -35,7 +37,9 @@ export const OPENBSD = {
     TCP_STATE_OPTION: { name: "TCP_INFO", value: 9 },
     MSG_NOSIGNAL: 0x400,
     POLLRDHUP: null,
+    O_CLOEXEC: 0x10000, // openbsd/src sys/sys/fcntl.h rev 1.23
   },
   errno: BSD_ERRNO,
   tcpStates: BSD_TCP_STATES,
+  utsname: BSD_UTSNAME,
 } as const satisfies PlatformTable;

@@ -1,10 +1,11 @@
 /**
  * The interface every per-OS libc table implements: library name, errno
- * accessor, socket constants, errno numbers, struct layout switches and the
- * TCP state numbering. One table per OS lives beside this file
- * (`linux.ts`, `darwin.ts`, `freebsd.ts`, `openbsd.ts`); {@linkcode TABLES}
- * is keyed by every supported OS so the compiler rejects a missing one, and
- * `Record<ErrnoName, number>` rejects a table that forgets an errno.
+ * accessor, socket and file constants, errno numbers, struct layout switches
+ * (sockaddr, `struct utsname`) and the TCP state numbering. One table per OS
+ * lives beside this file (`linux.ts`, `darwin.ts`, `freebsd.ts`,
+ * `openbsd.ts`); {@linkcode TABLES} is keyed by every supported OS so the
+ * compiler rejects a missing one, and `Record<ErrnoName, number>` rejects a
+ * table that forgets an errno.
  *
  * @module
  */
@@ -130,6 +131,25 @@ export interface SocketConstants {
   readonly O_NONBLOCK: number;
   readonly F_GETFL: number;
   readonly F_SETFL: number;
+  /** `open(2)` access mode for reading (0 everywhere). */
+  readonly O_RDONLY: number;
+  /** `open(2)` flag: close the fd in a child after exec. */
+  readonly O_CLOEXEC: number;
+}
+
+/**
+ * `struct utsname`: `fieldCount` NUL-terminated char arrays of `fieldSize`
+ * bytes each, in the order sysname, nodename, release, version, machine
+ * (Linux adds domainname).
+ */
+export interface UtsnameLayout {
+  readonly fieldSize: number;
+  readonly fieldCount: number;
+  /**
+   * The libc entry that fills it: `uname`, or FreeBSD's
+   * `__xuname(fieldSize, buf)`, which its header's inline `uname()` calls.
+   */
+  readonly call: "uname" | "__xuname";
 }
 
 /** Everything the FFI layer needs to know about one OS's libc. */
@@ -147,4 +167,5 @@ export interface PlatformTable {
   readonly errno: Readonly<Record<ErrnoName, number>>;
   /** The OS's TCP state numbers, indexed by the state byte (`null`: unused). */
   readonly tcpStates: readonly (TcpStateName | null)[];
+  readonly utsname: UtsnameLayout;
 }

@@ -2,7 +2,8 @@
  * `deno task bench`: wall time of every experiment (all cases, 3 trials
  * each, as run-all runs them), time per case, the whole run, and the cost
  * of one FFI call and of one `readLeftovers()`. Speed is reported here,
- * never asserted in tests.
+ * never asserted in tests. While it runs, a progress line on stderr (when
+ * that is a terminal) says which experiment, round and case it is at.
  *
  * @module
  */
@@ -14,20 +15,39 @@ import { runCase } from "../engine/run.ts";
 import { expandCases } from "../engine/scenario.ts";
 import { openCapture } from "../wire/capture.ts";
 import { readLeftovers } from "../kernel/leftovers.ts";
-import { renderTable } from "./table.ts";
+import { plural } from "./plural.ts";
+import { startProgress } from "./progress.ts";
+import { outputWidth, renderFittedTable } from "./table.ts";
 import { DEFAULT_TRIAL_OPTIONS } from "../engine/trial.ts";
 import { EXPERIMENTS } from "../../experiments/mod.ts";
 
 const USAGE = `Usage: deno task bench [--rounds N] [--trials N]
 
-Times every experiment as run-all runs it (default: 3 trials per case),
-over N rounds (default 5), the cost of one FFI call and of one
-readLeftovers() (the kernel's sockets for a trial's 4-tuple).`;
+Times every experiment as run-all runs it, the cost of one FFI call and of
+one readLeftovers() (the kernel's sockets for a trial's 4-tuple). Shows
+which experiment and round it is at on stderr, when that is a terminal.
+
+  --rounds N  how many times every case runs (default 5); the median round
+              and the range are shown
+  --trials N  trials per case (default 3, as run-all)
+  --help      show this help`;
 
 /** Median of a non-empty list. */
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** The row of one timed set of cases: median, per case, range. */
+function timeRow(name: string, cases: number, times: number[]): string[] {
+  const ms = median(times);
+  return [
+    name,
+    String(cases),
+    `${ms.toFixed(1)} ms`,
+    `${(ms / cases).toFixed(2)} ms`,
+    `${Math.min(...times).toFixed(1)}–${Math.max(...times).toFixed(1)} ms`,
+  ];
 }
 
 function main(args: string[]): number {
@@ -71,64 +91,75 @@ function main(args: string[]): number {
     leftovers: true,
     wire: capture,
   };
+  const experiments = EXPERIMENTS.map((e) => ({
+    experiment: e,
+    cases: expandCases(e),
+  }));
+  const caseCount = experiments.reduce((n, e) => n + e.cases.length, 0);
   const rows: string[][] = [];
   const totals: number[] = new Array(rounds).fill(0);
-  for (const experiment of EXPERIMENTS) {
-    const cases = expandCases(experiment);
-    const times: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const t0 = performance.now();
-      for (const c of cases) runCase(posix, c, trials, options);
-      const ms = performance.now() - t0;
-      times.push(ms);
-      totals[r]! += ms;
+  // Updated for every case: it redraws only every 80 ms, and writes
+  // nothing when stderr is not a terminal.
+  const progress = startProgress(rounds * caseCount);
+  let done = 0;
+  try {
+    for (const { experiment, cases } of experiments) {
+      const times: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        const round = `round ${r + 1}/${rounds}`;
+        const t0 = performance.now();
+        for (const c of cases) {
+          progress.update(done, `${round} ${c.id}`);
+          runCase(posix, c, trials, options);
+          done++;
+        }
+        const ms = performance.now() - t0;
+        times.push(ms);
+        totals[r]! += ms;
+      }
+      rows.push(timeRow(experiment.name, cases.length, times));
     }
-    const ms = median(times);
-    rows.push([
-      experiment.name,
-      String(cases.length),
-      `${ms.toFixed(1)} ms`,
-      `${(ms / cases.length).toFixed(2)} ms`,
-      `${Math.min(...times).toFixed(1)}–${Math.max(...times).toFixed(1)} ms`,
-    ]);
+  } finally {
+    progress.done();
+    if ("close" in capture) capture.close();
   }
-  const all = median(totals);
-  rows.push([
-    "all",
-    String(EXPERIMENTS.reduce((n, e) => n + expandCases(e).length, 0)),
-    `${all.toFixed(1)} ms`,
-    "",
-    "",
-  ]);
+  rows.push(timeRow("all", caseCount, totals));
+
+  const width = outputWidth();
+  const article = experiments.find((e) => e.experiment.name === "article");
   console.log(
-    renderTable([
-      "experiment",
-      "cases",
-      `wall (median of ${rounds}, ${trials} trials)`,
-      "per case",
-      "range",
-    ], rows),
+    `${plural(trials, "trial")} per case, ${plural(rounds, "round")}: ` +
+      `the median round's wall time, and the range\n`,
   );
-  if ("close" in capture) capture.close();
+  console.log(renderFittedTable(
+    ["experiment", "cases", "median wall", "per case", "range"],
+    rows,
+    { width },
+  ));
   console.log(
-    "unavailable" in capture
-      ? `\nwire: not captured (${capture.unavailable})`
-      : "\nwire: captured on lo, as run-all does",
-  );
-  console.log(
-    `FFI call (close(-1) + errno read): ${nsPerCall.toFixed(0)} ns`,
-  );
-  console.log(
-    "unavailable" in leftovers
-      ? `readLeftovers(): unavailable (${leftovers.unavailable})`
-      : `readLeftovers() (2 sock_diag lookups): ${
-        usPerLeftovers.toFixed(0)
-      } µs`,
-  );
-  console.log(
-    `The article's script sleeps 8 s per case: ${
-      8 * expandCases(EXPERIMENTS[0]!).length
-    } s for its cases.`,
+    "\n" + renderFittedTable(["measure", "result"], [
+      [
+        "wire",
+        "unavailable" in capture
+          ? `not captured (${capture.unavailable})`
+          : "captured on lo, as run-all does",
+      ],
+      [
+        "one FFI call",
+        `${nsPerCall.toFixed(0)} ns (close(-1) and its errno read)`,
+      ],
+      [
+        "one readLeftovers()",
+        "unavailable" in leftovers
+          ? `unavailable (${leftovers.unavailable})`
+          : `${usPerLeftovers.toFixed(0)} µs (2 sock_diag lookups)`,
+      ],
+      ...(article === undefined ? [] : [[
+        "the article's script",
+        `${8 * article.cases.length} s for ` +
+        `${plural(article.cases.length, "case")} (it sleeps 8 s per case)`,
+      ]]),
+    ], { width }),
   );
   return 0;
 }

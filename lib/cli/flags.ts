@@ -38,8 +38,15 @@ function describeParseError(e: unknown): string {
       return `unknown flag ${flag ?? message}`;
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
       return `unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? message}`;
-    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
-      return flag ? `flag ${flag.split(" ")[0]} needs a value` : message;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
+      // `'-h, --help'` names both forms; the long one is what users type.
+      const name = flag?.split(/[,\s]+/).filter((t) => t.startsWith("-"))
+        .at(-1);
+      if (!name) return message;
+      return /does not take an argument/.test(message)
+        ? `flag ${name} takes no value`
+        : `flag ${name} needs a value`;
+    }
     default:
       return message.split("\n")[0]!;
   }

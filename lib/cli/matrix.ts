@@ -11,7 +11,7 @@ import { OSES } from "../../ffi/tables/platform.ts";
 import { buildMatrix } from "../documents/matrix.ts";
 import { renderMatrixMarkdown } from "../documents/matrix_markdown.ts";
 import type { Experiment } from "../engine/scenario.ts";
-import { canonical, writeAtomically } from "../results/format.ts";
+import { canonical, type Results, writeAtomically } from "../results/format.ts";
 import { platformFiles, readPlatforms } from "../results/platform_files.ts";
 import { failureExitCode } from "./ending.ts";
 import { parseFlags, UsageError } from "./flags.ts";
@@ -35,12 +35,28 @@ export function regenerateMatrix(
   experiments: readonly Experiment[],
 ): { platforms: number } {
   const platforms = readPlatforms(platformFiles(dir));
+  for (
+    const [name, text] of Object.entries(
+      buildMatrixFiles(platforms, experiments),
+    )
+  ) {
+    writeAtomically(`${dir}/${name}`, text);
+  }
+  return {
+    platforms: platforms.filter((p) => p.platform.source === "run").length,
+  };
+}
+
+/** The matrix files' contents, by name, built from `platforms`. */
+export function buildMatrixFiles(
+  platforms: readonly Results[],
+  experiments: readonly Experiment[],
+): Record<"matrix.json" | "MATRIX.md", string> {
   const matrix = buildMatrix(platforms, experiments, OSES);
-  const json = JSON.stringify(canonical(matrix), null, 2) + "\n";
-  const markdown = renderMatrixMarkdown(matrix);
-  writeAtomically(`${dir}/matrix.json`, json);
-  writeAtomically(`${dir}/MATRIX.md`, markdown);
-  return { platforms: matrix.platforms.length };
+  return {
+    "matrix.json": JSON.stringify(canonical(matrix), null, 2) + "\n",
+    "MATRIX.md": renderMatrixMarkdown(matrix),
+  };
 }
 
 function main(args: string[], experiments: readonly Experiment[]): number {

@@ -1,7 +1,8 @@
 /**
- * Checks, before any work, that a command can write where it was told to:
- * one place for `--out`, `--out-dir` and `--pcap`, each failure one
- * {@linkcode UsageError} line naming the flag, the path and the reason.
+ * Checks, before any work, that a command can write where it was told to,
+ * creating missing directories as `mkdir -p` would: one place for `--out`,
+ * `--out-dir` and `--pcap`, each failure one {@linkcode UsageError} line
+ * naming the flag, the path and the reason.
  *
  * @module
  */
@@ -49,39 +50,37 @@ function requireWritableDir(
   }
 }
 
+/** Creates `dir` and its missing parents; a failure names `flag`. */
+function createDir(dir: string, flag: string, shown: string): void {
+  try {
+    Deno.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) throw e;
+    if (e instanceof Deno.errors.AlreadyExists) return;
+    throw new UsageError(
+      `cannot use ${flag} ${shown}: ${reason(e, "cannot create it")}`,
+    );
+  }
+}
+
 /**
- * Makes sure `dir` is a directory files can be written to; with `create`,
- * creates it when its parent exists.
+ * Makes sure `dir` is a directory files can be written to, creating it and
+ * its missing parents.
  *
  * @throws {UsageError} `cannot use <flag> <dir>: <reason>`.
  */
-export function prepareOutputDir(
-  dir: string,
-  flag: string,
-  options: { readonly create: boolean },
-): void {
-  if (options.create) {
-    try {
-      Deno.mkdirSync(dir);
-    } catch (e) {
-      if (e instanceof Deno.errors.NotCapable) throw e;
-      if (!(e instanceof Deno.errors.AlreadyExists)) {
-        throw new UsageError(
-          `cannot use ${flag} ${dir}: ${
-            reason(e, "its parent does not exist")
-          }`,
-        );
-      }
-    }
-  }
+export function prepareOutputDir(dir: string, flag: string): void {
+  createDir(dir, flag, dir);
   requireWritableDir(dir, flag, dir, "it does not exist");
 }
 
 /**
- * Makes sure the file `path` can be written (atomically, beside itself).
+ * Makes sure the file `path` can be written (atomically, beside itself),
+ * creating its directory and missing parents.
  *
  * @throws {UsageError} `cannot use <flag> <path>: <reason>`.
  */
 export function prepareOutputFile(path: string, flag: string): void {
+  createDir(dirname(path), flag, path);
   requireWritableDir(dirname(path), flag, path, "its directory does not exist");
 }

@@ -16,42 +16,39 @@ function refuses(fn: () => void, pattern: RegExp): void {
   assert.throws(fn, (e) => e instanceof UsageError && pattern.test(e.message));
 }
 
-Deno.test("prepareOutputDir() with create makes a missing directory, accepts an existing one and leaves nothing behind", () => {
+Deno.test("prepareOutputDir() creates a missing directory and its parents, accepts an existing one and leaves nothing behind", () => {
   inTempDir((dir) => {
-    prepareOutputDir(`${dir}/pcaps`, "--pcap", { create: true });
-    prepareOutputDir(`${dir}/pcaps`, "--pcap", { create: true });
-    assert.ok(Deno.statSync(`${dir}/pcaps`).isDirectory);
-    assert.deepEqual([...Deno.readDirSync(`${dir}/pcaps`)], []);
+    prepareOutputDir(`${dir}/a/b/pcaps`, "--pcap");
+    prepareOutputDir(`${dir}/a/b/pcaps`, "--pcap");
+    assert.ok(Deno.statSync(`${dir}/a/b/pcaps`).isDirectory);
+    assert.deepEqual([...Deno.readDirSync(`${dir}/a/b/pcaps`)], []);
   });
 });
 
-Deno.test("prepareOutputDir() refuses a missing parent, a file, or a missing directory it may not create, in one line", () => {
+Deno.test("prepareOutputDir() refuses a file, or a path through a file, in one line", () => {
   inTempDir((dir) => {
     Deno.writeTextFileSync(`${dir}/file`, "");
-    const create = { create: true };
     refuses(
-      () => prepareOutputDir(`${dir}/missing/pcaps`, "--pcap", create),
-      /^cannot use --pcap .*\/missing\/pcaps: its parent does not exist$/,
+      () => prepareOutputDir(`${dir}/file`, "--out-dir"),
+      /^cannot use --out-dir .*\/file: not a directory$/,
     );
     refuses(
-      () => prepareOutputDir(`${dir}/file`, "--pcap", create),
-      /^cannot use --pcap .*\/file: not a directory$/,
+      () => prepareOutputDir(`${dir}/file/pcaps`, "--pcap"),
+      /^cannot use --pcap .*\/file\/pcaps: not a directory$/,
     );
-    refuses(
-      () => prepareOutputDir(`${dir}/nosuch`, "--out-dir", { create: false }),
-      /^cannot use --out-dir .*\/nosuch: it does not exist$/,
-    );
-    assert.throws(() => Deno.statSync(`${dir}/nosuch`), Deno.errors.NotFound);
   });
 });
 
-Deno.test("prepareOutputFile() accepts a file in an existing directory and refuses one in a missing directory", () => {
+Deno.test("prepareOutputFile() creates the file's missing directories and writes nothing else", () => {
   inTempDir((dir) => {
     prepareOutputFile(`${dir}/out.json`, "--out");
     assert.deepEqual([...Deno.readDirSync(dir)], []);
+    prepareOutputFile(`${dir}/missing/deeper/out.json`, "--out");
+    assert.deepEqual([...Deno.readDirSync(`${dir}/missing/deeper`)], []);
+    Deno.writeTextFileSync(`${dir}/file`, "");
     refuses(
-      () => prepareOutputFile(`${dir}/missing/out.json`, "--out"),
-      /^cannot use --out .*\/missing\/out\.json: its directory does not exist$/,
+      () => prepareOutputFile(`${dir}/file/out.json`, "--out"),
+      /^cannot use --out .*\/file\/out\.json: .*\/file is not a directory$/,
     );
   });
 });

@@ -10,6 +10,13 @@ import { resolve } from "node:path";
 /** The project's results folder, without a trailing slash. */
 export const RESULTS_DIR = new URL("../../results", import.meta.url).pathname;
 
+/**
+ * Where a run that could not record the evidence a committed file holds
+ * writes instead: `results/local/`, ignored by git, never read as one of
+ * the project's platform files.
+ */
+export const LOCAL_DIR = `${RESULTS_DIR}/local`;
+
 /** The default results file of platform `id`: `results/<id>.json`. */
 export function platformFile(id: string): string {
   return `${RESULTS_DIR}/${id}.json`;

@@ -1,8 +1,9 @@
 /**
- * `--pcap DIR`: one classic pcap file per trial, named after its case and
- * trial number, e.g. `article__linger-0_shutdown-wr.1.pcap` for trial 1 of
- * `article/linger=0,shutdown=wr` (`/` becomes `__`, `,` becomes `_` and `=`
- * becomes `-`, so every name is a plain file name).
+ * `--pcap DIR`: one classic pcap file per trial, at `DIR/<case id>.<trial>.pcap`.
+ * A case id is `<experiment>/<k>=<v>,…`, so each experiment gets its own
+ * folder: trial 1 of `article/linger=0,shutdown=wr` is
+ * `DIR/article/linger=0,shutdown=wr.1.pcap`. `=` and `,` are plain
+ * characters in file names on every OS escoteria runs on.
  *
  * @module
  */
@@ -11,7 +12,8 @@ import { encodePcap } from "../wire/pcap.ts";
 import type { Frame } from "../wire/segments.ts";
 
 /**
- * The file name of trial `trial` (counted from 1) of case `id`.
+ * The path, relative to the pcap folder, of trial `trial` (counted from 1)
+ * of case `id`.
  *
  * @example
  * ```ts
@@ -19,14 +21,21 @@ import type { Frame } from "../wire/segments.ts";
  * import { pcapFileName } from "./pcap_dir.ts";
  * assert.equal(
  *   pcapFileName("article/linger=0,shutdown=wr", 1),
- *   "article__linger-0_shutdown-wr.1.pcap",
+ *   "article/linger=0,shutdown=wr.1.pcap",
  * );
  * ```
+ *
+ * @throws {RangeError} for an id that is not `<experiment>/<params>` or
+ * that would leave the folder.
  */
 export function pcapFileName(id: string, trial: number): string {
-  const safe = id.replaceAll("/", "__").replaceAll(",", "_")
-    .replaceAll("=", "-");
-  return `${safe}.${trial}.pcap`;
+  const parts = id.split("/");
+  if (
+    parts.length !== 2 || parts.some((p) => p === "" || p.startsWith("."))
+  ) {
+    throw new RangeError(`Cannot name a pcap file after case id "${id}"`);
+  }
+  return `${id}.${trial}.pcap`;
 }
 
 /** Writes one trial's frames to `<dir>/<pcapFileName(id, trial)>`. */
@@ -37,6 +46,7 @@ export function writeTrialPcap(
   frames: readonly Frame[],
 ): string {
   const path = `${dir}/${pcapFileName(id, trial)}`;
+  Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true });
   Deno.writeFileSync(path, encodePcap(frames));
   return path;
 }

@@ -1,6 +1,7 @@
 /**
  * `deno task report [FILE...] [--out-dir DIR]`: reads every platform file in
- * `results/` (or the files given), validates them all, and writes
+ * `results/` (or the files given, then with `--out-dir`, so the committed
+ * reports stay those of `results/`), validates them all, and writes
  * `REPORT.md` and `report.html` into `results/` (or DIR). Both are rendered
  * in memory before anything is written, and each is written atomically:
  * bad input leaves the old reports whole. The same inputs give byte-identical
@@ -10,6 +11,7 @@
  */
 
 import { EXPERIMENTS } from "../../experiments/mod.ts";
+import { buildAnswers } from "../documents/answers.ts";
 import { compareResults } from "../documents/report/compare.ts";
 import { renderHtml } from "../documents/report/html.ts";
 import { renderMarkdown } from "../documents/report/markdown.ts";
@@ -31,7 +33,9 @@ report.html.
   FILE           platform results files (default: every results/*.json but
                  schema.json and matrix.json); relative paths start where
                  deno task was run
-  --out-dir DIR  where to write the reports (default results/)
+  --out-dir DIR  where to write the reports (default results/, which holds
+                 the report of results/ only: with FILE, --out-dir is
+                 required); missing directories are created
   --help         show this help`;
 
 /** The report files by name, rendered from `results`. */
@@ -40,9 +44,10 @@ export function renderReports(
   experiments: readonly Experiment[] = EXPERIMENTS,
 ): Record<"REPORT.md" | "report.html", string> {
   const comparison = compareResults(results, experiments);
+  const answers = buildAnswers(results, experiments);
   return {
-    "REPORT.md": renderMarkdown(comparison),
-    "report.html": renderHtml(comparison),
+    "REPORT.md": renderMarkdown(comparison, answers),
+    "report.html": renderHtml(comparison, answers),
   };
 }
 
@@ -57,10 +62,16 @@ export function main(args: string[]): number {
       console.log(USAGE);
       return 0;
     }
+    if (positionals.length && values["out-dir"] === undefined) {
+      throw new UsageError(
+        "FILE arguments need --out-dir DIR: results/ holds the report of " +
+          "results/ only",
+      );
+    }
     const outDir = values["out-dir"] === undefined
       ? RESULTS_DIR
       : fromInvocation(values["out-dir"]);
-    prepareOutputDir(outDir, "--out-dir", { create: false });
+    prepareOutputDir(outDir, "--out-dir");
     const files = positionals.length
       ? positionals.map(fromInvocation)
       : platformFiles(RESULTS_DIR);

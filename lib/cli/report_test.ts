@@ -65,8 +65,18 @@ Deno.test("the committed results/REPORT.md and report.html are up to date (deno 
   }
 });
 
-Deno.test("report writes both files into --out-dir", async () => {
-  const dir = Deno.makeTempDirSync();
+Deno.test("report with FILE arguments and no --out-dir refuses, leaving results/ alone", async () => {
+  const r = await report(`${INPUTS}/linux-x86_64.json`);
+  assert.equal(r.code, 2);
+  assert.equal(
+    r.stderr,
+    "report: FILE arguments need --out-dir DIR: results/ holds the report of results/ only\n",
+  );
+});
+
+Deno.test("report writes both files into --out-dir, creating it", async () => {
+  const parent = Deno.makeTempDirSync();
+  const dir = `${parent}/new/reports`;
   const r = await report(
     "--out-dir",
     dir,
@@ -85,7 +95,7 @@ Deno.test("report writes both files into --out-dir", async () => {
       Deno.readTextFileSync(`${EXPECTED}/${name}`),
     );
   }
-  Deno.removeSync(dir, { recursive: true });
+  Deno.removeSync(parent, { recursive: true });
 });
 
 Deno.test("report rejects bad input with one line naming file and field, exit 2, reports untouched", async (t) => {
@@ -136,9 +146,9 @@ Deno.test("report rejects bad input with one line naming file and field, exit 2,
     ],
     ["an unknown flag", ["--bogus"], /^report: unknown flag --bogus$/],
     [
-      "a missing output directory",
-      ["--out-dir", `${dir}/nosuch`, good],
-      /^report: cannot use --out-dir \/\S+\/nosuch: it does not exist$/,
+      "an output directory inside a file",
+      ["--out-dir", `${dir}/REPORT.md/inside`, good],
+      /^report: cannot use --out-dir \/\S+\/REPORT\.md\/inside: not a directory$/,
     ],
     [
       "an output directory that is a file",

@@ -7,13 +7,15 @@
  * @module
  */
 
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import { EXPERIMENTS } from "../../experiments/mod.ts";
 import { hostPosix } from "../../ffi/posix.ts";
 import { runCase } from "../engine/run.ts";
 import { type Case, expandCases, type Experiment } from "../engine/scenario.ts";
 import { DEFAULT_TRIAL_OPTIONS } from "../engine/trial.ts";
+import { evidenceOf, lostEvidence } from "../results/evidence.ts";
 import {
+  canonical,
   type CaseResult,
   compareIds,
   readResults,
@@ -24,42 +26,58 @@ import {
 } from "../results/format.ts";
 import { describePlatform, platformId } from "../results/platform_info.ts";
 import { openCapture } from "../wire/capture.ts";
-import { failureExitCode } from "./ending.ts";
+import { regenerateDocuments } from "./documents.ts";
+import { failureExitCode, printError } from "./ending.ts";
 import { parseFlags, positiveInteger, UsageError } from "./flags.ts";
-import { regenerateMatrix } from "./matrix.ts";
 import { prepareOutputDir, prepareOutputFile } from "./output.ts";
-import { isResultsDir, platformFile, RESULTS_DIR } from "./paths.ts";
+import { isResultsDir, LOCAL_DIR, platformFile, RESULTS_DIR } from "./paths.ts";
 import { writeTrialPcap } from "./pcap_dir.ts";
-import { renderTable } from "./table.ts";
+import { plural } from "./plural.ts";
+import { startProgress } from "./progress.ts";
+import { outputWidth, renderFittedTable } from "./table.ts";
 
 const PROGRAM = "run-all";
 
-const USAGE =
-  `Usage: deno task run-all [--only PREFIX]... [--trials N] [--out FILE]
-                          [--pcap DIR]
+const USAGE = `Usage: deno task run-all [--only PREFIX]... [--trials N]
+                          [--out FILE] [--pcap DIR] [--list]
+                          [--no-wire] [--allow-less-evidence]
 
-Runs escoteria's TCP teardown experiments over raw libc and writes the
-platform's results as JSON.
+Runs escoteria's TCP teardown experiments over raw libc, writes the
+platform's results as JSON, and rebuilds the matrix and the reports.
 
   --only PREFIX  run only cases whose experiment name is PREFIX or whose id
                  starts with PREFIX (repeatable), e.g. article/linger=0
   --trials N     trials per case (default 3)
   --out FILE     results file (default results/<os>-<arch>.json); cases not
-                 run are kept from the file already there
+                 run are kept from the file already there; missing
+                 directories are created
   --pcap DIR     also write each trial's segments as a pcap file,
                  DIR/<case id>.<trial>.pcap (needs the capture, see below)
+  --list         print the ids of the cases that would run, and stop
+  --no-wire      do not capture the wire, even where it could be
+  --allow-less-evidence
+                 replace cases that hold wire or leftover evidence with
+                 cases that have none (see below)
   --help         show this help
 
 On Linux each trial's TCP segments are captured on lo through an AF_PACKET
-socket, which needs CAP_NET_RAW (root); without it "wire" is null and
-"wireUnavailable" says why.`;
+socket, which needs CAP_NET_RAW (root). Without it "wire" is null and
+"wireUnavailable" says why, and a run never replaces cases that have wire
+evidence with cases that have none: the default results go to
+results/local/ instead (ignored by git), and an explicit --out that holds
+such cases is refused (exit 2), unless --allow-less-evidence.`;
 
 /** Parsed run-all flags. */
 export interface RunAllOptions {
   readonly only: readonly string[];
   readonly trials: number;
   readonly out: string;
+  /** Whether `--out` was given (else `out` is the default file). */
+  readonly outGiven: boolean;
   readonly pcap: string | null;
+  readonly list: boolean;
+  readonly noWire: boolean;
+  readonly allowLessEvidence: boolean;
 }
 
 /** Parses run-all's flags; `null` means `--help`. */
@@ -69,6 +87,9 @@ export function parseRunAllArgs(args: string[]): RunAllOptions | null {
     trials: { type: "string" },
     out: { type: "string" },
     pcap: { type: "string" },
+    list: { type: "boolean" },
+    "no-wire": { type: "boolean" },
+    "allow-less-evidence": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) return null;
@@ -76,7 +97,11 @@ export function parseRunAllArgs(args: string[]): RunAllOptions | null {
     only: values.only ?? [],
     trials: positiveInteger("--trials", values.trials ?? "3"),
     out: values.out ?? platformFile(platformId()),
+    outGiven: values.out !== undefined,
     pcap: values.pcap ?? null,
+    list: values.list ?? false,
+    noWire: values["no-wire"] ?? false,
+    allowLessEvidence: values["allow-less-evidence"] ?? false,
   };
 }
 
@@ -129,43 +154,137 @@ function cell(value: unknown): string {
   return value === undefined ? "-" : String(value);
 }
 
-/** The terminal table: one block per experiment, headline keys as columns. */
+/**
+ * The terminal table: one block per experiment, titled with its name; the
+ * factors' values as the key columns, then the headline keys and whether
+ * the trials agreed; no line wider than `width` (columns that do not fit
+ * continue in a block below, the key columns repeated).
+ */
 export function formatTable(
   experiments: readonly Experiment[],
   cases: readonly CaseResult[],
+  width: number,
 ): string {
   return experiments.flatMap((experiment) => {
     const rows = cases.filter((c) => c.experiment === experiment.name);
     if (rows.length === 0) return [];
-    const header = ["case", ...experiment.headline, "stable"];
+    const factors = experiment.factors.map((f) => f.name);
+    const header = [...factors, ...experiment.headline, "stable"];
+    const unstable = rows.filter((c) => !c.stable);
     return [
-      renderTable(
-        header,
-        rows.map((c) => [
-          c.id,
-          ...experiment.headline.map((k) => cell(c.observations[k])),
-          c.stable ? "yes" : `NO: ${c.unstableKeys?.join(" ")}`,
-        ]),
-      ),
+      [
+        `${experiment.name}: ${plural(rows.length, "case")}`,
+        renderFittedTable(
+          header,
+          rows.map((c) => [
+            ...factors.map((f) => c.params[f] ?? "-"),
+            ...experiment.headline.map((k) => cell(c.observations[k])),
+            c.stable ? "yes" : "NO",
+          ]),
+          { width, keep: factors.length },
+        ),
+        ...unstable.map((c) =>
+          `unstable: ${c.id}: ${c.unstableKeys?.join(" ")}`
+        ),
+      ].join("\n"),
     ];
   }).join("\n\n");
 }
 
 /**
- * Rebuilds the matrix when `out` is in the project's results folder (a file
- * elsewhere is the user's own); says what happened.
+ * Rebuilds the matrix and the reports when `out` is in the project's
+ * results folder (a file elsewhere is the user's own); says what happened.
  */
-function updateMatrix(out: string, experiments: readonly Experiment[]): string {
+function updateDocuments(
+  out: string,
+  experiments: readonly Experiment[],
+): string {
   if (!isResultsDir(dirname(out))) {
-    return "not rebuilt (--out is outside results/; deno task matrix --dir)";
+    return "not rebuilt (the results are outside results/; see deno task report --help)";
   }
   try {
-    regenerateMatrix(RESULTS_DIR, experiments);
-    return `${RESULTS_DIR}/MATRIX.md`;
+    return regenerateDocuments(RESULTS_DIR, experiments)
+      .map((p) => basename(p)).join(", ");
   } catch (e) {
     if (!(e instanceof ResultsError)) throw e;
     return `not rebuilt: ${e.message}`;
   }
+}
+
+/** Where the results go, and why there if not where asked. */
+export interface Destination {
+  readonly out: string;
+  readonly existing: readonly CaseResult[];
+  /** Set when the results go to results/local/ instead of `--out`. */
+  readonly redirected?: string;
+}
+
+/**
+ * Decides where the results go. Without capture privilege, cases holding
+ * wire evidence are never replaced by cases without: the default file's
+ * results go to results/local/ instead; an explicit `--out` is refused.
+ */
+export function destination(
+  options: RunAllOptions,
+  cases: readonly Case[],
+  tap: ReturnType<typeof openCapture>,
+  localDir: string = LOCAL_DIR,
+): Destination {
+  const id = platformId();
+  const existing = existingCases(options.out, id);
+  if (!("unavailable" in tap) || options.allowLessEvidence) {
+    return { out: options.out, existing };
+  }
+  const withWire = existing.filter((c) =>
+    cases.some((r) => r.id === c.id) && evidenceOf(c).has("wire")
+  );
+  if (withWire.length === 0) return { out: options.out, existing };
+  const why = `${plural(withWire.length, "case")} in ${options.out} ` +
+    `hold wire evidence and this run cannot capture (${tap.unavailable})`;
+  if (options.outGiven) {
+    throw new UsageError(
+      `refusing to replace them: ${why}; run as root, choose another ` +
+        `--out, or pass --allow-less-evidence`,
+    );
+  }
+  const out = `${localDir}/${basename(options.out)}`;
+  return {
+    out,
+    existing: existingCases(out, id),
+    redirected: `${why}; kept it and wrote ${out} instead ` +
+      `(run as root to replace it, or pass --allow-less-evidence)`,
+  };
+}
+
+/** Cases of `existing` that `ran` does not replace, and `ran`, sorted. */
+function merge(
+  existing: readonly CaseResult[],
+  ran: readonly CaseResult[],
+): { cases: CaseResult[]; kept: number } {
+  const kept = existing.filter((c) => !ran.some((r) => r.id === c.id));
+  return {
+    cases: [...kept, ...ran].sort((a, b) => compareIds(a.id, b.id)),
+    kept: kept.length,
+  };
+}
+
+/** How many of `ran` observed the same as the committed file at `path`. */
+function agreement(path: string, ran: readonly CaseResult[]): string {
+  let committed: Results;
+  try {
+    committed = readResults(path);
+  } catch {
+    return "";
+  }
+  const byId = new Map(committed.cases.map((c) => [c.id, c]));
+  const compared = ran.filter((c) => byId.has(c.id));
+  const same = compared.filter((c) =>
+    JSON.stringify(canonical(c.observations)) ===
+      JSON.stringify(canonical(byId.get(c.id)!.observations))
+  );
+  return `observations: ${same.length} of ${
+    plural(compared.length, "case")
+  } agree with ${path}`;
 }
 
 /** Runs run-all with `args`; returns the exit code. */
@@ -181,28 +300,33 @@ export function main(
       return 0;
     }
     const cases = selectCases(experiments, options.only);
+    if (options.list) {
+      console.log(cases.map((c) => c.id).join("\n"));
+      return 0;
+    }
     const posix = hostPosix();
-    const kept = existingCases(options.out, platformId())
-      .filter((c) => !cases.some((r) => r.id === c.id));
-    prepareOutputFile(options.out, "--out");
-    capture = openCapture(posix);
+    capture = options.noWire
+      ? { unavailable: "not captured: run with --no-wire" }
+      : openCapture(posix);
+    const tap = capture;
+    let target = destination(options, cases, tap);
+    prepareOutputFile(target.out, "--out");
     if (options.pcap !== null) {
-      if ("unavailable" in capture) {
+      if ("unavailable" in tap) {
         throw new UsageError(
-          `cannot write --pcap: no capture: ${capture.unavailable}`,
+          `cannot write --pcap: no capture: ${tap.unavailable}`,
         );
       }
-      prepareOutputDir(options.pcap, "--pcap", { create: true });
+      prepareOutputDir(options.pcap, "--pcap");
     }
-    const tap = capture;
+    if (target.redirected) printError(PROGRAM, target.redirected);
     const pcapDir = options.pcap;
     const trialOptions = {
       ...DEFAULT_TRIAL_OPTIONS,
       leftovers: true,
       wire: tap,
     };
-    const progress = Deno.stderr.isTerminal();
-    const total = cases.length * options.trials;
+    const progress = startProgress(cases.length * options.trials);
     let done = 0;
     const started = performance.now();
     const ran = cases.map((c) =>
@@ -220,41 +344,64 @@ export function main(
               tap.frames(record.endpoints),
             );
           }
-          done++;
-          if (progress) {
-            const line = `\r\x1b[K[${done}/${total}] ${c.id}`;
-            Deno.stderr.writeSync(new TextEncoder().encode(line));
-          }
+          progress.update(++done, `${c.id} #${trial + 1}`);
         },
       )
     );
-    if (progress) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
+    progress.done();
     const seconds = (performance.now() - started) / 1000;
 
+    // A kind of evidence lost that the capture check could not foresee
+    // (leftovers where sock_diag failed): keep the old file, write aside.
+    const lost = lostEvidence(target.existing, ran);
+    if (
+      lost.length && !options.allowLessEvidence && !target.redirected
+    ) {
+      const out = `${LOCAL_DIR}/${basename(target.out)}`;
+      prepareOutputFile(out, "--out");
+      target = {
+        out,
+        existing: existingCases(out, platformId()),
+        redirected: `${plural(lost.length, "case")} in ${target.out} hold ` +
+          `${[...new Set(lost.flatMap((l) => l.kinds))].join(" and ")} ` +
+          `evidence this run did not record; kept it and wrote ${out} ` +
+          `instead (pass --allow-less-evidence to replace it)`,
+      };
+      printError(PROGRAM, target.redirected!);
+    }
+    const merged = merge(target.existing, ran);
     const results: Results = {
       schemaVersion: SCHEMA_VERSION,
       platform: describePlatform(
         posix,
         `deno task run-all ${args.join(" ")}`.trim(),
       ),
-      cases: [...kept, ...ran].sort((a, b) => compareIds(a.id, b.id)),
+      cases: merged.cases,
     };
-    writeResults(options.out, results);
-    const matrix = updateMatrix(options.out, experiments);
+    writeResults(target.out, results);
+    const documents = updateDocuments(target.out, experiments);
 
-    console.log(formatTable(experiments, ran));
-    const errors = ran.flatMap((c) => c.trials).filter((t) => t.error).length;
+    console.log(formatTable(experiments, ran, outputWidth()));
+    const trials = ran.flatMap((c) => c.trials);
+    const errors = trials.filter((t) => t.error).length;
     const unstable = ran.filter((c) => !c.stable).length;
     console.log(
-      `\n${ran.length} cases × ${options.trials} trials in ${
-        seconds.toFixed(2)
-      } s` +
-        (errors ? `, ${errors} trials with errors` : "") +
-        (unstable ? `, ${unstable} unstable cases` : "") +
-        (kept.length ? `, ${kept.length} earlier cases kept` : "") +
-        `\n${wireSummary(ran, tap)}` +
-        (pcapDir !== null ? `\npcap files: ${pcapDir}` : "") +
-        `\nresults: ${options.out}\nmatrix: ${matrix}`,
+      [
+        "",
+        `${plural(ran.length, "case")} × ${
+          plural(options.trials, "trial")
+        } in ${seconds.toFixed(2)} s` +
+        (errors ? `, ${plural(errors, "trial")} with errors` : "") +
+        (unstable ? `, ${plural(unstable, "unstable case")}` : "") +
+        (merged.kept ? `, ${plural(merged.kept, "earlier case")} kept` : ""),
+        wireSummary(ran, tap),
+        ...(pcapDir !== null ? [`pcap files: ${pcapDir}`] : []),
+        `results: ${target.out}`,
+        ...(target.redirected
+          ? [agreement(options.out, ran)].filter((l) => l)
+          : []),
+        `documents: ${documents}`,
+      ].join("\n"),
     );
     return 0;
   } catch (e) {

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { RUN_ALL_PERMISSIONS, runScript } from "../testing/subprocess.ts";
-import { readResults } from "../results/format.ts";
+import { EXPERIMENTS } from "../../experiments/mod.ts";
+import { readResults, type Results, writeResults } from "../results/format.ts";
+import { platformId } from "../results/platform_info.ts";
+import { destination, type RunAllOptions, selectCases } from "./run_all.ts";
 
 const script = new URL("./run_all.ts", import.meta.url).pathname;
 
@@ -19,12 +22,14 @@ Deno.test("run-all rejects bad input with one line on stderr and exit 2", async 
     ],
     [["--trials", "abc"], /^run-all: --trials must be an integer/],
     [["--trials"], /^run-all: flag --trials needs a value/],
+    [["--list=yes"], /^run-all: flag --list takes no value$/],
     [
-      ["--out", `${dir}/missing/x.json`],
-      /^run-all: cannot use --out .*: its directory does not exist$/,
+      ["--out", `${dir}/x.json/inside.json`],
+      /^run-all: cannot use --out .*x\.json\/inside\.json: /,
     ],
     [["stray"], /^run-all: unexpected argument stray$/],
   ];
+  Deno.writeTextFileSync(`${dir}/x.json`, "");
   for (const [args, pattern] of cases) {
     await t.step(args.join(" "), async () => {
       const r = await runAll(...args);
@@ -60,7 +65,11 @@ Deno.test({
       out,
     );
     assert.equal(full.code, 0, full.stderr);
-    assert.match(full.stdout, /article\/linger=0,shutdown=wr/);
+    assert.match(full.stdout, /^article: 6 cases$/m);
+    assert.match(full.stdout, /^0 +wr +/m);
+    for (const line of full.stdout.split("\n")) {
+      assert.ok(line.length <= 100, `${line.length} columns: ${line}`);
+    }
     assert.match(full.stdout, new RegExp(`results: ${out}`));
     const first = readResults(out);
     assert.equal(first.cases.length, 6);
@@ -147,5 +156,136 @@ Deno.test("run-all refuses to replace a malformed or foreign results file", asyn
       assert.equal(Deno.readTextFileSync(out), text, "the file was changed");
     });
   }
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("run-all --list prints the ids --only selects, one per line, and writes nothing", async () => {
+  const dir = Deno.makeTempDirSync();
+  const r = await runAll(
+    "--list",
+    "--only",
+    "article/linger=0",
+    "--out",
+    `${dir}/r.json`,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trimEnd().split("\n"), [
+    "article/linger=0,shutdown=rd",
+    "article/linger=0,shutdown=wr",
+    "article/linger=0,shutdown=rdwr",
+  ]);
+  assert.deepEqual([...Deno.readDirSync(dir)], []);
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test({
+  name:
+    "run-all creates a missing --out directory, and never replaces wire evidence with none unless told",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const dir = Deno.makeTempDirSync();
+    const out = `${dir}/new/deeper/r.json`;
+    const id = "article/linger=0,shutdown=wr";
+    const first = await runAll("--only", id, "--trials", "1", "--out", out);
+    assert.equal(first.code, 0, first.stderr);
+    const before = Deno.readTextFileSync(out);
+    const hasWire = readResults(out).cases[0]!.trials[0]!.wire !== null;
+    const again = await runAll(
+      "--only",
+      id,
+      "--trials",
+      "1",
+      "--out",
+      out,
+      "--no-wire",
+    );
+    if (hasWire) {
+      // Captured before (root): a run without the wire is refused.
+      assert.equal(again.code, 2);
+      assert.match(
+        again.stderr,
+        /^run-all: refusing to replace them: 1 case in .* hold wire evidence and this run cannot capture \(not captured: run with --no-wire\); /,
+      );
+      assert.equal(again.stderr.trimEnd().split("\n").length, 1);
+      assert.equal(Deno.readTextFileSync(out), before, "the file changed");
+      const allowed = await runAll(
+        "--only",
+        id,
+        "--trials",
+        "1",
+        "--out",
+        out,
+        "--no-wire",
+        "--allow-less-evidence",
+      );
+      assert.equal(allowed.code, 0, allowed.stderr);
+      assert.equal(readResults(out).cases[0]!.trials[0]!.wire, null);
+    } else {
+      // Nothing to lose without the privilege: the file is replaced.
+      assert.equal(again.code, 0, again.stderr);
+    }
+    Deno.removeSync(dir, { recursive: true });
+  },
+});
+
+Deno.test("destination() sends the default file's results to the local folder when they would lose wire evidence", () => {
+  const dir = Deno.makeTempDirSync();
+  const out = `${dir}/linux-x86_64.json`;
+  const local = `${dir}/local`;
+  const c = selectCases(EXPERIMENTS, ["article/linger=0,shutdown=wr"])[0]!;
+  const trial = (wire: [] | null) => ({
+    endpoints: null,
+    observations: {},
+    wire,
+  });
+  const results = (wire: [] | null): Results => ({
+    schemaVersion: 1,
+    platform: {
+      id: platformId(),
+      os: Deno.build.os as "linux",
+      osRelease: "x",
+      arch: Deno.build.arch,
+      deno: null,
+      source: "run",
+    },
+    cases: [{
+      id: c.id,
+      experiment: "article",
+      params: { ...c.params },
+      observations: {},
+      stable: true,
+      trials: [trial(wire)],
+    }],
+  });
+  const options = (outGiven: boolean): RunAllOptions => ({
+    only: [],
+    trials: 1,
+    out,
+    outGiven,
+    pcap: null,
+    list: false,
+    noWire: true,
+    allowLessEvidence: false,
+  });
+  const noTap = { unavailable: "no privilege" };
+  writeResults(out, results([]));
+  const to = destination(options(false), [c], noTap, local);
+  assert.equal(to.out, `${local}/linux-x86_64.json`);
+  assert.match(
+    to.redirected ?? "",
+    /1 case in .* hold wire evidence .*no privilege.*wrote .*local/,
+  );
+  assert.throws(
+    () => destination(options(true), [c], noTap, local),
+    /refusing to replace them/,
+  );
+  // With the capture, or over a file without wire, it goes where asked.
+  assert.equal(
+    destination(options(false), [c], { segments: () => [] } as never, local)
+      .out,
+    out,
+  );
+  writeResults(out, results(null));
+  assert.equal(destination(options(false), [c], noTap, local).out, out);
   Deno.removeSync(dir, { recursive: true });
 });

@@ -60,7 +60,7 @@ Deno.test({
     const dir = Deno.makeTempDirSync();
     Deno.writeTextFileSync(`${dir}/file`, "");
     const cases: [string, RegExp][] = [
-      [`${dir}/missing/pcaps`, /: its parent does not exist$/],
+      [`${dir}/file/pcaps`, /: not a directory$/],
       [`${dir}/file`, /: not a directory$/],
     ];
     for (const [pcap, pattern] of cases) {
@@ -112,10 +112,11 @@ Deno.test({
       c.trials.map((_, i) => pcapFileName(c.id, i + 1))
     ).sort();
     assert.deepEqual(
-      [...Deno.readDirSync(pcaps)].map((e) => e.name).sort(),
+      [...Deno.readDirSync(`${pcaps}/article`)].map((e) => `article/${e.name}`)
+        .sort(),
       expected,
     );
-    assert.ok(expected.includes("article__linger-0_shutdown-wr.2.pcap"));
+    assert.ok(expected.includes("article/linger=0,shutdown=wr.2.pcap"));
     for (const c of results.cases) {
       for (const [i, trial] of c.trials.entries()) {
         const read = await readPcapWithTcpdump(
@@ -170,5 +171,54 @@ Deno.test({
       /^run-all: cannot write --pcap: no capture: socket\(AF_PACKET, SOCK_RAW\) failed: EPERM[^\n]*\n$/,
     );
     Deno.removeSync(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name:
+    "run-all without the privilege to capture keeps the committed wire evidence and writes to results/local/",
+  ignore: noCapture !== null || unprivileged === null,
+  fn: async () => {
+    const results = new URL("../../results/", import.meta.url).pathname;
+    const committed = `${results}linux-x86_64.json`;
+    const local = `${results}local/linux-x86_64.json`;
+    const watched = [
+      committed,
+      ...["MATRIX.md", "matrix.json", "REPORT.md", "report.html"].map((n) =>
+        `${results}${n}`
+      ),
+    ];
+    const before = watched.map((p) => Deno.readTextFileSync(p));
+    // Someone's own earlier local run is put back afterwards.
+    let saved: string | null = null;
+    try {
+      saved = Deno.readTextFileSync(local);
+    } catch { /* none */ }
+    try {
+      const r = await runAll(
+        unprivileged!,
+        "--only",
+        "article/linger=0,shutdown=wr",
+        "--trials",
+        "1",
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        /^run-all: 1 case in \S+\/results\/linux-x86_64\.json hold wire evidence and this run cannot capture \(socket\(AF_PACKET, SOCK_RAW\) failed: EPERM[^\n]*; kept it and wrote \S+\/results\/local\/linux-x86_64\.json instead/,
+      );
+      assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+      assert.match(r.stdout, /^observations: 1 of 1 case agree with /m);
+      assert.deepEqual(watched.map((p) => Deno.readTextFileSync(p)), before);
+      const written = readResults(local);
+      assert.equal(
+        written.cases.find((c) => c.id === "article/linger=0,shutdown=wr")
+          ?.trials[0]?.wire,
+        null,
+      );
+    } finally {
+      if (saved === null) Deno.removeSync(local);
+      else Deno.writeTextFileSync(local, saved);
+    }
   },
 });

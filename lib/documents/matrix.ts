@@ -10,18 +10,19 @@
  * @module
  */
 
-import { observationKey as key, parseObservationKey } from "../engine/keys.ts";
-import type { Observation } from "../engine/observers.ts";
+import { parseObservationKey } from "../engine/keys.ts";
+import { type Observation, OBSERVERS } from "../engine/observers.ts";
 import {
   expandCases,
   type Experiment,
-  type Step,
   type Watch,
 } from "../engine/scenario.ts";
 import { compareIds, type Results, type Segment } from "../results/format.ts";
+import { type Answers, buildAnswers } from "./answers.ts";
+import { type Reveal, revealsOf, watchPlan } from "./reveals.ts";
 
 /** The matrix format this code writes. */
-export const MATRIX_VERSION = 1;
+export const MATRIX_VERSION = 2;
 
 /** Observation keys that share a checkpoint, in column order. */
 export interface ColumnGroup {
@@ -42,15 +43,6 @@ export interface MatrixRow {
   readonly leftovers: readonly string[] | string;
   /** Trials that stopped with an error. */
   readonly errors: number;
-}
-
-/** What one of the peer's observers made of the actor's teardown. */
-export interface Reveal {
-  /** First checkpoint (or `send.first`/`send.second`) where it showed. */
-  readonly at: string;
-  readonly value: Observation;
-  /** Whether it showed only once the peer itself had tried to send. */
-  readonly afterSending: boolean;
 }
 
 /** How the peer found out about one teardown, for the actors that did it. */
@@ -86,19 +78,12 @@ export interface MatrixPlatform {
 /** The whole matrix. */
 export interface Matrix {
   readonly matrixVersion: typeof MATRIX_VERSION;
+  /** The answers over the platforms run, as the documents open with them. */
+  readonly answers: Answers;
   readonly platforms: readonly MatrixPlatform[];
   /** Supported OSes with no run results: untested, never guessed. */
   readonly untested: readonly string[];
 }
-
-/** Observers whose value at `before` is the baseline a change is seen from. */
-export const PEER_OBSERVERS = [
-  "poll",
-  "recv",
-  "tcp_state",
-  "getpeername",
-  "so_error",
-] as const;
 
 /** A key's checkpoint, if the experiment has it, else `calls`. */
 function checkpointOf(key: string, checkpoints: readonly string[]): string {
@@ -106,11 +91,22 @@ function checkpointOf(key: string, checkpoints: readonly string[]): string {
   return at !== undefined && checkpoints.includes(at) ? at : "calls";
 }
 
-/** Groups `keys` by checkpoint, in the experiment's checkpoint order. */
+/**
+ * Groups `keys` by checkpoint, in the experiment's checkpoint order; within
+ * a group by role (in `roles` order) and observer (in the order they run),
+ * other keys after them in code-unit order.
+ */
 export function columnGroups(
   keys: Iterable<string>,
   checkpoints: readonly string[],
+  roles: readonly string[] = [],
 ): ColumnGroup[] {
+  const rank = (k: string) => {
+    const { role, observer } = parseObservationKey(k);
+    const r = roles.indexOf(role);
+    const o = (OBSERVERS as readonly string[]).indexOf(observer);
+    return (r < 0 ? roles.length : r) * 100 + (o < 0 ? OBSERVERS.length : o);
+  };
   const byCheckpoint = new Map<string, string[]>();
   for (const key of keys) {
     const checkpoint = checkpointOf(key, checkpoints);
@@ -120,7 +116,12 @@ export function columnGroups(
   }
   return [...checkpoints, "calls"].flatMap((checkpoint) => {
     const list = byCheckpoint.get(checkpoint);
-    return list ? [{ checkpoint, keys: list.sort(compareIds) }] : [];
+    return list
+      ? [{
+        checkpoint,
+        keys: list.sort((a, b) => rank(a) - rank(b) || compareIds(a, b)),
+      }]
+      : [];
   });
 }
 
@@ -200,76 +201,10 @@ function experimentMatrix(
   return {
     name: experiment.name,
     intent: experiment.intent,
-    groups: columnGroups(keys, experiment.checkpoints),
+    groups: columnGroups(keys, experiment.checkpoints, experiment.roles),
     rows,
     ...(watch ? { findings: findings(rows, experiment, watch) } : {}),
   };
-}
-
-/** What the watcher of one case does, read from the case's steps. */
-export interface WatchPlan {
-  /** The watcher's role, the prefix of its keys. */
-  readonly watcher: string;
-  /** The experiment's checkpoints; the first is the baseline. */
-  readonly checkpoints: readonly string[];
-  /** Labels of the watcher's recorded sends, in order (`first`, …). */
-  readonly sends: readonly string[];
-  /** Checkpoints the steps reach only after the watcher tried to send. */
-  readonly afterSending: readonly string[];
-}
-
-/** The watch plan of a case with `steps`. */
-export function watchPlan(
-  watcher: string,
-  checkpoints: readonly string[],
-  steps: readonly Step[],
-): WatchPlan {
-  const labelled = (s: Step) =>
-    s.op === "send" && s.as === watcher && s.checkpoint !== undefined
-      ? s.checkpoint
-      : null;
-  const sends = steps.map(labelled).filter((l) => l !== null);
-  const first = steps.findIndex((s) => labelled(s) !== null);
-  const afterSending = first < 0 ? [] : [
-    ...new Set(
-      steps.slice(first).flatMap((s) =>
-        s.op === "observe" ? [s.checkpoint] : []
-      ),
-    ),
-  ];
-  return { watcher, checkpoints, sends, afterSending };
-}
-
-/** Where each of the watcher's observers first showed the teardown. */
-export function revealsOf(
-  observations: Readonly<Record<string, Observation>>,
-  plan: WatchPlan,
-): Record<string, Reveal | null> {
-  const { watcher } = plan;
-  const [baseline, ...later] = plan.checkpoints;
-  const out: Record<string, Reveal | null> = {};
-  for (const observer of PEER_OBSERVERS) {
-    const before = observations[key(watcher, observer, baseline)];
-    const at = later.find((cp) => {
-      const value = observations[key(watcher, observer, cp)];
-      return value !== undefined && value !== before;
-    });
-    out[observer] = at === undefined ? null : {
-      at,
-      value: observations[key(watcher, observer, at)]!,
-      afterSending: plan.afterSending.includes(at),
-    };
-  }
-  // A send that fails tells the watcher; one that succeeds tells it nothing.
-  const send = plan.sends.find((label) =>
-    typeof observations[key(watcher, "send", label)] === "string"
-  );
-  out.send = send === undefined ? null : {
-    at: `send.${send}`,
-    value: observations[key(watcher, "send", send)]!,
-    afterSending: true,
-  };
-  return out;
 }
 
 /** Folds the rows of an experiment with a watcher into findings. */
@@ -336,6 +271,7 @@ export function buildMatrix(
     .sort((a, b) => compareIds(a.platform.id, b.platform.id));
   return {
     matrixVersion: MATRIX_VERSION,
+    answers: buildAnswers(run, experiments),
     platforms: run.map((results) => ({
       id: results.platform.id,
       os: results.platform.os,

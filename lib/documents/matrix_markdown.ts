@@ -7,15 +7,18 @@
  * @module
  */
 
-import type {
-  Finding,
-  Matrix,
-  MatrixExperiment,
-  MatrixPlatform,
-  Reveal,
+import {
+  CLEANUP_MARK,
+  type Finding,
+  type Matrix,
+  type MatrixExperiment,
+  type MatrixPlatform,
 } from "./matrix.ts";
+import type { Reveal } from "./reveals.ts";
 import { parseObservationKey } from "../engine/keys.ts";
 import { type Observation, OBSERVERS } from "../engine/observers.ts";
+import { answerAnchor, caseAnchor } from "./anchors.ts";
+import { renderAnswersMarkdown } from "./answers_markdown.ts";
 
 /** A Markdown table cell: `|` escaped, newlines flattened. */
 export function mdCell(text: string): string {
@@ -62,6 +65,13 @@ const OBSERVER_COLUMNS = [
   "send",
 ] as const;
 
+/** Whether a teardown put anything of its own on the wire (or, without the
+ * wire, whether the peer saw anything at all). */
+function sentSomething(f: Finding): boolean {
+  if (typeof f.wire !== "string") return f.wire.length > 0;
+  return Object.values(f.observers).some((r) => r !== null);
+}
+
 function findingsSection(findings: readonly Finding[]): string {
   const rows = findings.map((f) => [
     showParams(f.teardown),
@@ -69,25 +79,30 @@ function findingsSection(findings: readonly Finding[]): string {
     ...OBSERVER_COLUMNS.map((o) => showReveal(f.observers[o])),
     showList(f.wire),
   ]);
+  const sent = findings.filter(sentSomething);
   const counts = OBSERVER_COLUMNS.map((o) => {
-    const seen = findings.flatMap((f) => f.observers[o] ?? []);
+    const seen = sent.flatMap((f) => f.observers[o] ?? []);
     const sending = seen.filter((r) => r.afterSending).length;
     const quiet = seen.length - sending;
-    return `- \`${o}\`: ${quiet} of ${findings.length} before the peer sent, ` +
-      `${sending} more only once it had sent`;
+    return o === "send"
+      ? `- \`send\`: failed in ${sending} of ${sent.length} (a send tells ` +
+        `only once it is made)`
+      : `- \`${o}\`: ${quiet} of ${sent.length} before the peer sent, ` +
+        `${sending} more only once it had sent`;
   }).join("\n");
   return [
-    "How does the peer find out? For each teardown the actor did, the first",
-    "checkpoint at which each of the peer's observers showed something other",
-    "than it showed before the teardown (`value @checkpoint`), or `never`;",
-    "`send` is the first of the peer's two sends that failed. `wire` is what",
-    "crossed the wire from the first FIN or RST on (first trial).",
+    "For each teardown the actor did, the first checkpoint at which each of",
+    "the peer's observers showed something other than it showed before the",
+    "teardown (`value @checkpoint`), or `never`; `send` is the first of the",
+    "peer's two sends that failed. `wire` is what crossed the wire from the",
+    "first FIN or RST on (first trial), without the engine's cleanup.",
     `Observers run in the order ${
       OBSERVERS.map((o) => `\`${o}\``).join(", ")
-    }; reading SO_ERROR takes a pending error, so a \`recv\` after it shows`,
-    "what is left (`eof` after a reset that `so_error` reported).",
+    }; \`recv\` and \`so_error\` both take a pending error, and \`recv\``,
+    "asks first (the `reset` experiment makes each ask first).",
     "",
-    "Teardowns each observer revealed:",
+    `Of ${findings.length} rows, ${sent.length} put a FIN or an RST on the ` +
+    "wire; each observer revealed:",
     "",
     counts,
     "",
@@ -127,25 +142,39 @@ function observationsSection(e: MatrixExperiment): string {
       showList(r.leftovers),
     ]),
   );
-  return [...tables, `#### Wire and what the kernel kept\n\n${evidence}`]
-    .join("\n\n");
+  return [
+    ...tables,
+    "#### Wire and what the kernel kept\n\n" +
+    `Segments marked \`${CLEANUP_MARK.trim()}\` were caused by the engine ` +
+    "closing what the steps left open, after the last observation.\n\n" +
+    evidence,
+  ].join("\n\n");
 }
 
 function platformSection(p: MatrixPlatform): string {
   const parts = [`## ${p.id}\n\nKernel release ${p.osRelease}.`];
   for (const e of p.experiments) {
     parts.push(`### ${e.name}\n\n${e.intent}`);
-    if (e.findings) parts.push(findingsSection(e.findings));
+    if (e.findings) {
+      parts.push(
+        `#### How the peer found out\n\n${findingsSection(e.findings)}`,
+      );
+    }
     parts.push(observationsSection(e));
   }
   return parts.join("\n\n");
 }
 
-/** The whole of `MATRIX.md`. */
+/** The whole of `MATRIX.md`: the answers, then every platform run. */
 export function renderMatrixMarkdown(matrix: Matrix): string {
   const run = matrix.platforms.map((p) => `\`${p.id}\``).join(", ") ||
     "none";
   const untested = matrix.untested.join(", ") || "none";
+  const answers = renderAnswersMarkdown(
+    matrix.answers,
+    (id) => `REPORT.md#${caseAnchor(id)}`,
+    3,
+  );
   return [
     "# escoteria matrix",
     "",
@@ -153,6 +182,17 @@ export function renderMatrixMarkdown(matrix: Matrix): string {
     "from the platform files in this folder; do not edit by hand.",
     "",
     `Platforms run: ${run}. Untested (no results; nothing is guessed): ${untested}.`,
+    "",
+    "## Answers",
+    "",
+    "Computed from the platform files run; each cell links to its case in",
+    "`REPORT.md`.",
+    "",
+    ...matrix.answers.answers.map((a) =>
+      `- [${a.question.replaceAll("_", "\\_")}](#${answerAnchor(a.id)})`
+    ),
+    "",
+    answers || "No platform has been run.",
     "",
     ...matrix.platforms.map(platformSection),
   ].join("\n") + "\n";

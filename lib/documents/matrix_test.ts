@@ -4,10 +4,9 @@ import {
   buildMatrix,
   columnGroups,
   describeWire,
-  revealsOf,
   teardownSegments,
-  watchPlan,
 } from "./matrix.ts";
+import { revealsOf, watchPlan } from "./reveals.ts";
 import { mdCell, renderMatrixMarkdown } from "./matrix_markdown.ts";
 import type { CaseResult, Results } from "../results/format.ts";
 import { caseId, type Experiment } from "../engine/scenario.ts";
@@ -104,23 +103,23 @@ Deno.test("revealsOf() reports the first checkpoint where a peer observer change
   assert.equal(failed.tcp_state?.afterSending, true);
 });
 
-Deno.test("columnGroups() groups keys by checkpoint in checkpoint order, calls last", () => {
+Deno.test("columnGroups() groups keys by checkpoint in checkpoint order, calls last, observers in the order they run", () => {
   assert.deepEqual(
     columnGroups(Object.keys(SHUT_WR_SEEN), ["before", "after"]),
     [
       {
         checkpoint: "before",
         keys: [
-          "peer.getpeername.before",
           "peer.poll.before",
+          "peer.getpeername.before",
           "peer.tcp_state.before",
         ],
       },
       {
         checkpoint: "after",
         keys: [
-          "peer.getpeername.after",
           "peer.poll.after",
+          "peer.getpeername.after",
           "peer.tcp_state.after",
         ],
       },

@@ -1,9 +1,12 @@
 /**
  * The observers run at a checkpoint, in this order, on one socket:
- * `poll` (revents with a zero timeout), `getpeername`, `tcp_state`,
- * `so_error`, then `recv` with MSG_PEEK. The order matters: reading SO_ERROR
- * clears a pending error, so a later `recv` reports what an application sees
- * once the error was taken.
+ * `poll` (revents with a zero timeout), `getpeername`, `tcp_state`, `recv`
+ * with MSG_PEEK, then `so_error`. The first three only look. `recv` and
+ * `so_error` both take a pending socket error (ECONNRESET, EPIPE, …): the
+ * kernel reports it once, to whichever call asks first. `recv` goes first
+ * because that is what an application reading the socket meets; `so_error`
+ * then shows what is still pending. The `reset` experiment runs each of
+ * them first, alone, to show who takes what.
  *
  * @module
  */
@@ -19,9 +22,12 @@ export const OBSERVERS = [
   "poll",
   "getpeername",
   "tcp_state",
-  "so_error",
   "recv",
+  "so_error",
 ] as const;
+
+/** The name of one observer. */
+export type ObserverName = typeof OBSERVERS[number];
 
 /** Revents of a zero-timeout poll for every event the OS has (0 on error). */
 export function pollEverything(posix: Posix, fd: number): number {
@@ -60,16 +66,25 @@ export function observeRecv(posix: Posix, fd: number): Observation {
   return out.ret === 0 ? "eof" : `bytes:${out.ret}`;
 }
 
-/** Runs every observer on `fd`, keyed by observer name. */
-export function observeAll(
+const OBSERVE: Record<ObserverName, (posix: Posix, fd: number) => Observation> =
+  {
+    poll: observePoll,
+    getpeername: observeGetpeername,
+    tcp_state: observeTcpState,
+    recv: observeRecv,
+    so_error: observeSoError,
+  };
+
+/**
+ * Runs `observers` on `fd` in the order given (default: every observer, in
+ * {@linkcode OBSERVERS} order), keyed by observer name.
+ */
+export function observe(
   posix: Posix,
   fd: number,
-): Record<typeof OBSERVERS[number], Observation> {
-  return {
-    poll: observePoll(posix, fd),
-    getpeername: observeGetpeername(posix, fd),
-    tcp_state: observeTcpState(posix, fd),
-    so_error: observeSoError(posix, fd),
-    recv: observeRecv(posix, fd),
-  };
+  observers: readonly ObserverName[] = OBSERVERS,
+): Partial<Record<ObserverName, Observation>> {
+  const out: Partial<Record<ObserverName, Observation>> = {};
+  for (const name of observers) out[name] = OBSERVE[name](posix, fd);
+  return out;
 }

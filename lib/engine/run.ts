@@ -26,6 +26,8 @@ export interface TrialResult {
   wireUnavailable?: string;
   /** Index in `wire` of the first segment the engine's cleanup caused. */
   wireCleanupAt?: number;
+  /** Per checkpoint, the segments on the wire when it was first reached. */
+  wireCheckpoints?: Record<string, number>;
   leftovers?: Leftover[] | null;
   leftoversUnavailable?: string;
 }

@@ -10,6 +10,8 @@
 import type { Linger } from "../../ffi/linger.ts";
 import type { ShutdownHow } from "../../ffi/posix.ts";
 import type { Side } from "../net/endpoints.ts";
+import { observationKey as key } from "./keys.ts";
+import { type ObserverName, OBSERVERS } from "./observers.ts";
 
 export type { Side };
 
@@ -74,9 +76,14 @@ export type Step =
     readonly checkpoint: string;
   }
   | StepBase & {
-    /** Runs every observer on this side; keys `<as>.<observer>.<checkpoint>`. */
+    /**
+     * Runs the observers on this side; keys `<as>.<observer>.<checkpoint>`.
+     * Every observer in their usual order unless `observers` names some, in
+     * the order to run them.
+     */
     readonly op: "observe";
     readonly checkpoint: string;
+    readonly observers?: readonly ObserverName[];
   }
   | StepBase & {
     /**
@@ -166,6 +173,22 @@ const HOW_NAMES: Record<ShutdownHow, string> = {
   rdwr: "SHUT_RDWR",
 };
 
+/** What an observer calls, in words. */
+function describeObserver(observer: ObserverName): string {
+  switch (observer) {
+    case "poll":
+      return "poll()";
+    case "getpeername":
+      return "getpeername()";
+    case "tcp_state":
+      return "read the TCP state";
+    case "recv":
+      return "recv(MSG_PEEK)";
+    case "so_error":
+      return "getsockopt(SO_ERROR)";
+  }
+}
+
 /** A step in words: `server: shutdown(SHUT_WR)`. */
 export function describeStep(step: Step): string {
   const who = step.as ? `${step.as} (${step.side})` : step.side;
@@ -194,8 +217,65 @@ export function describeAction(step: Step): string {
     case "await_teardown":
       return "wait until the peer's FIN or RST has arrived";
     case "observe":
-      return `observe (${step.checkpoint})`;
+      return step.observers
+        ? `${
+          step.observers.map(describeObserver).join(", ")
+        } (${step.checkpoint})`
+        : `observe (${step.checkpoint})`;
     case "settle":
       return "wait until the connection is quiet";
   }
+}
+
+/**
+ * The observation keys `step` can record, in the order it records them. A
+ * step on a socket that is already closed records nothing; a failed one may
+ * record fewer.
+ */
+export function stepKeys(step: Step): string[] {
+  const who = step.as ?? step.side;
+  switch (step.op) {
+    case "send":
+      return step.checkpoint ? [key(who, "send", step.checkpoint)] : [];
+    case "recv":
+      return [key(who, "recv")];
+    case "get_linger":
+      return [key(who, "linger", step.checkpoint)];
+    case "connected":
+      return ["connected", "getpeername", "tcp_state"].map((o) =>
+        key(who, o, step.checkpoint)
+      );
+    case "shutdown":
+      return [key(who, "shutdown")];
+    case "close":
+      return [key(who, "close")];
+    case "await_teardown":
+      return [key(who, "poll", step.checkpoint)];
+    case "observe":
+      return (step.observers ?? OBSERVERS).map((o) =>
+        key(who, o, step.checkpoint)
+      );
+    case "await_data":
+    case "set_linger":
+    case "settle":
+      return [];
+  }
+}
+
+/**
+ * Orders observation keys as the steps record them (time order); keys the
+ * steps do not record (another version's) follow in code-unit order.
+ */
+export function keysInStepOrder(
+  keys: Iterable<string>,
+  steps: readonly Step[],
+): string[] {
+  const rank = new Map<string, number>();
+  for (const k of steps.flatMap(stepKeys)) {
+    if (!rank.has(k)) rank.set(k, rank.size);
+  }
+  const at = (k: string) => rank.get(k) ?? rank.size;
+  return [...new Set(keys)].sort((a, b) =>
+    at(a) - at(b) || (a < b ? -1 : a > b ? 1 : 0)
+  );
 }

@@ -20,7 +20,7 @@ import { waitReadable, waitTeardown, waitWritable } from "../net/wait.ts";
 import type { WireTap } from "../wire/capture.ts";
 import type { Segment } from "../wire/segments.ts";
 import { observationKey as key } from "./keys.ts";
-import { type Observation, observeAll, pollEverything } from "./observers.ts";
+import { type Observation, observe, pollEverything } from "./observers.ts";
 import type { Step } from "./scenario.ts";
 
 /** How a trial runs. */
@@ -59,6 +59,11 @@ export interface TrialRecord {
   readonly wireUnavailable?: string;
   /** Index of the first segment the engine's own closing caused. */
   readonly wireCleanupAt?: number;
+  /**
+   * Per checkpoint, how many of the trial's segments had crossed the wire
+   * when the steps first reached it: where it sits on a ladder.
+   */
+  readonly wireCheckpoints?: Record<string, number>;
   readonly leftovers?: Leftover[] | null;
   readonly leftoversUnavailable?: string;
 }
@@ -103,6 +108,8 @@ interface Context {
   /** When the last shutdown() or close() returned. */
   actionAt: number | null;
   endpoints: Endpoints | null;
+  /** Segments seen when each checkpoint was first reached. */
+  readonly checkpoints: Record<string, number>;
 }
 
 /** Listens, connects and accepts on loopback; returns the endpoints. */
@@ -221,8 +228,23 @@ function settle(ctx: Context, fd: number, who: string): void {
   }
 }
 
+/**
+ * Notes how many segments have crossed the wire when a checkpoint is first
+ * reached. Loopback hands a frame to the capture socket while the sending
+ * call runs, so every segment sent so far is already there.
+ */
+function reachCheckpoint(ctx: Context, checkpoint: string): void {
+  const wire = ctx.options.wire;
+  if (!wire || !("segments" in wire) || !ctx.endpoints) return;
+  if (checkpoint in ctx.checkpoints) return;
+  ctx.checkpoints[checkpoint] = wire.segments(ctx.endpoints).length;
+}
+
 /** Interprets one step, recording into the context. */
 function perform(ctx: Context, step: Step): void {
+  if ("checkpoint" in step && step.op !== "send" && step.checkpoint) {
+    reachCheckpoint(ctx, step.checkpoint);
+  }
   const { sockets, obs, durations, options } = ctx;
   const { posix } = sockets;
   const fd = sockets.fd[step.side];
@@ -299,7 +321,7 @@ function perform(ctx: Context, step: Step): void {
     }
     case "observe": {
       if (!sockets.isOpen(fd)) return;
-      const seen = observeAll(posix, fd);
+      const seen = observe(posix, fd, step.observers);
       for (const [name, value] of Object.entries(seen)) {
         obs[key(who, name, step.checkpoint)] = value;
       }
@@ -364,6 +386,7 @@ export function runTrial(
     durations: {},
     actionAt: null,
     endpoints: null,
+    checkpoints: {},
   };
   let endpoints: Endpoints | null = null;
   let error: string | null = null;
@@ -379,6 +402,10 @@ export function runTrial(
   } catch (e) {
     if (e instanceof Deno.errors.NotCapable) throw e;
     error = e instanceof Error ? e.message : String(e);
+    // What an interrupted trial left open is closed by the engine too.
+    try {
+      cleanupAt = segmentsBeforeCleanup(ctx);
+    } catch { /* the error above already says what went wrong */ }
   } finally {
     ctx.sockets.closeAll();
   }
@@ -397,6 +424,9 @@ export function runTrial(
     ...extra,
     ...(cleanupAt !== undefined && extra.wire
       ? { wireCleanupAt: cleanupAt }
+      : {}),
+    ...(extra.wire && Object.keys(ctx.checkpoints).length
+      ? { wireCheckpoints: ctx.checkpoints }
       : {}),
   };
 }

@@ -30,6 +30,10 @@ export interface Platform {
   command?: string;
   root?: boolean | null;
   sysctls?: Record<string, string | number>;
+  /** Sysctls tried but not read: name → reason (`ENOENT: not on this kernel`). */
+  sysctlsUnreadable?: Record<string, string>;
+  /** Why no sysctl was tried on this OS (OpenBSD). */
+  sysctlsUnavailable?: string;
 }
 
 /** A whole results file. */

@@ -18,7 +18,14 @@ import type {
   TrialResult,
 } from "../../results/format.ts";
 import { compareIds } from "../../results/format.ts";
-import { expandCases, type Experiment } from "../../engine/scenario.ts";
+import {
+  expandCases,
+  type Experiment,
+  keysInStepOrder,
+  type Side,
+} from "../../engine/scenario.ts";
+import { observationKey } from "../../engine/keys.ts";
+import type { LadderMark } from "./ladder.ts";
 import { listSteps, summariseSteps } from "./explain.ts";
 
 /** Every OS escoteria knows, with the name people use for it. */
@@ -53,6 +60,8 @@ export interface CaseComparison {
   readonly explanation: string | null;
   /** Every step in words; empty for an unknown experiment. */
   readonly steps: readonly string[];
+  /** Which side each role of the steps is (`actor` → `server`, …). */
+  readonly roleSides: Readonly<Record<string, Side>>;
   readonly rows: readonly Row[];
   readonly wire: WireRow;
   /** Each platform's trials; `undefined` where it has not this case. */
@@ -85,18 +94,35 @@ export interface Comparison {
   readonly experiments: readonly ExperimentComparison[];
 }
 
-/** A segment list as text: `→S ←S. →P.4`, → from client to server. */
-export function wireNotation(wire: readonly Segment[]): string {
+/** Separates the segments the engine's cleanup caused, in notation. */
+export const CLEANUP_NOTATION = " · cleanup:";
+
+/**
+ * A segment list as text: `→S ←S. →P.4`, → from client to server; the
+ * segments from `cleanupAt` on follow {@linkcode CLEANUP_NOTATION}.
+ */
+export function wireNotation(
+  wire: readonly Segment[],
+  cleanupAt?: number,
+): string {
   if (wire.length === 0) return "(no segment)";
-  return wire.map((s) =>
-    `${s.from === "client" ? "→" : "←"}${s.flags}${s.len > 0 ? s.len : ""}`
-  ).join(" ");
+  const text = (list: readonly Segment[]) =>
+    list.map((s) =>
+      `${s.from === "client" ? "→" : "←"}${s.flags}${s.len > 0 ? s.len : ""}`
+    ).join(" ");
+  if (cleanupAt === undefined || cleanupAt >= wire.length) return text(wire);
+  const own = wire.slice(0, cleanupAt);
+  return `${own.length ? text(own) : "(no segment)"}${CLEANUP_NOTATION} ${
+    text(wire.slice(cleanupAt))
+  }`;
 }
 
 /** The first trial's wire that was captured, in notation. */
 function caseWire(c: CaseResult | undefined): string | undefined {
-  const wire = c?.trials.find((t) => Array.isArray(t.wire))?.wire;
-  return wire ? wireNotation(wire) : undefined;
+  const trial = c?.trials.find((t) => Array.isArray(t.wire));
+  return trial?.wire
+    ? wireNotation(trial.wire, trial.wireCleanupAt)
+    : undefined;
 }
 
 function differs(values: readonly unknown[]): boolean {
@@ -116,9 +142,12 @@ function compareCase(
   const keys = new Set(
     found.flatMap((c) => Object.keys(c?.observations ?? {})),
   );
-  const headline = (experiment?.headline ?? []).filter((k) => keys.has(k));
-  const rest = [...keys].filter((k) => !headline.includes(k)).sort(compareIds);
-  const rows = [...headline, ...rest].map((key): Row => {
+  const steps = experiment?.steps(params);
+  // Rows in the order the steps record them: the story in time order.
+  const ordered = steps
+    ? keysInStepOrder(keys, steps)
+    : [...keys].sort(compareIds);
+  const rows = ordered.map((key): Row => {
     const values = found.map((c) => c?.observations[key]);
     return {
       key,
@@ -129,12 +158,14 @@ function compareCase(
   });
   const wireValues = found.map(caseWire);
   const wire = { values: wireValues, differs: differs(wireValues) };
-  const steps = experiment?.steps(params);
   return {
     id,
     params,
     explanation: steps ? summariseSteps(steps) : null,
     steps: steps ? listSteps(steps) : [],
+    roleSides: Object.fromEntries(
+      (steps ?? []).map((s) => [s.as ?? s.side, s.side]),
+    ),
     rows,
     wire,
     trials: found.map((c) => c?.trials),
@@ -242,21 +273,64 @@ export interface WireGroup {
   /** The wire, or `null` with the reason there is none. */
   readonly wire: readonly Segment[] | null;
   readonly unavailable: string;
+  /** Index of the first segment the engine's cleanup caused. */
+  readonly cleanupAt?: number;
+  /** The checkpoints on the wire, with each side's TCP state then. */
+  readonly marks: readonly LadderMark[];
 }
 
-/** Groups trials by identical wire, in order of first appearance. */
+/** A trial's checkpoints on its wire, with the states observed at each. */
+function marksOf(
+  t: TrialResult,
+  roleSides: Readonly<Record<string, Side>>,
+): LadderMark[] {
+  return Object.entries(t.wireCheckpoints ?? {}).map(([checkpoint, at]) => {
+    const state = (side: Side) => {
+      for (const [role, s] of Object.entries(roleSides)) {
+        if (s !== side) continue;
+        const value = t.observations[
+          observationKey(role, "tcp_state", checkpoint)
+        ];
+        if (value !== undefined) return { [side]: String(value) };
+      }
+      return {};
+    };
+    return { checkpoint, at, ...state("client"), ...state("server") };
+  }).sort((a, b) => a.at - b.at);
+}
+
+/**
+ * Groups trials by identical wire (with its checkpoints and cleanup), in
+ * order of first appearance; `roleSides` names the side of each role whose
+ * TCP state the checkpoints show.
+ */
 export function groupTrialsByWire(
   trials: readonly TrialResult[],
+  roleSides: Readonly<Record<string, Side>> = {},
 ): WireGroup[] {
   const groups = new Map<string, WireGroup & { trials: number[] }>();
   trials.forEach((t, i) => {
     const wire = Array.isArray(t.wire) ? t.wire : null;
     const unavailable = wire ? "" : t.wireUnavailable ?? "not captured";
-    const key = JSON.stringify(wire?.map((s) => [s.from, s.flags, s.len])) +
-      unavailable;
+    const marks = wire ? marksOf(t, roleSides) : [];
+    const cleanupAt = wire ? t.wireCleanupAt : undefined;
+    const key = JSON.stringify([
+      wire?.map((s) => [s.from, s.flags, s.len]),
+      unavailable,
+      cleanupAt,
+      marks,
+    ]);
     const group = groups.get(key);
     if (group) group.trials.push(i + 1);
-    else groups.set(key, { trials: [i + 1], wire, unavailable });
+    else {
+      groups.set(key, {
+        trials: [i + 1],
+        wire,
+        unavailable,
+        marks,
+        ...(cleanupAt === undefined ? {} : { cleanupAt }),
+      });
+    }
   });
   return [...groups.values()];
 }

@@ -77,8 +77,9 @@ Deno.test("compareResults() shows absent values as absent, never as differences"
   assert.deepEqual(
     c.rows.map((r) => [r.key, r.values]),
     [
-      ["client.connected.after_wait", [0, 0]],
+      // In the order the steps record them: the server reads first.
       ["server.recv", [4, undefined]],
+      ["client.connected.after_wait", [0, 0]],
     ],
   );
   assert.deepEqual(c.wire.values, [undefined, undefined]);

@@ -20,12 +20,17 @@ import {
   trialNumbers,
 } from "./compare.ts";
 import { escapeHtml as h } from "./escape.ts";
+import { answerAnchor, caseAnchor } from "../anchors.ts";
+import type { Answer, Answers } from "../answers.ts";
 import { ladderSvg } from "./ladder.ts";
-import { GENERATED_BY, LEGEND } from "./markdown.ts";
+import { ANSWERS_LEAD, GENERATED_BY, LEGEND } from "./markdown.ts";
 
 const STYLE = `
-body { font: 14px/1.4 system-ui, sans-serif; margin: 1em 2em; color: #222; }
+html { scroll-padding-top: 4em; }
+body { font: 14px/1.4 system-ui, sans-serif; margin: 1em 2em; color: #222; max-width: 100%; }
+@media (max-width: 700px) { body { margin: 0.5em; } }
 code, td.v, .wire-text { font-family: ui-monospace, monospace; font-size: 12px; }
+h1, h2, h3, p, li, td, th, summary { overflow-wrap: anywhere; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; }
 th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
@@ -33,14 +38,23 @@ th.group { text-align: center; border-left: 2px solid #888; }
 td.first, th.first { border-left: 2px solid #888; }
 tr.differs td, tr.differs th, td.d { background: #fff2cc; }
 td.d { font-weight: bold; }
-.scroll { overflow-x: auto; }
+.scroll { overflow-x: auto; max-width: 100%; }
+table.matrix td:first-child, table.matrix th:first-child { position: sticky; left: 0; background: #fff; }
+table.matrix thead th:first-child { background: #f3f3f3; }
 td.absent { color: #999; }
 .count { font-weight: bold; }
 .count.none { font-weight: normal; color: #555; }
-section.case { border-top: 1px solid #ddd; margin-top: 1.5em; }
+nav.toc { border: 1px solid #ddd; padding: 0.25em 1em; margin: 0.5em 0 1em; }
+nav.toc ul { margin: 0.25em 0; padding-left: 1.25em; }
+section.answers table td a { color: inherit; }
+section.answers table td { font-size: 13px; }
+details.case { border-top: 1px solid #ddd; margin-top: 0.5em; padding-top: 0.25em; }
+details.case > summary { cursor: pointer; }
+details.case > summary h4 { display: inline; font-size: 1em; margin: 0; }
 .wire { display: flex; flex-wrap: wrap; gap: 1.5em; }
-.wire figure { margin: 0 0 0.5em; }
+.wire figure { margin: 0 0 0.5em; max-width: 100%; }
 .wire figcaption { font-size: 12px; color: #555; }
+svg.ladder { max-width: 100%; height: auto; }
 svg.ladder text { font: 11px ui-monospace, monospace; fill: #222; }
 svg.ladder line.peer { stroke: #444; stroke-width: 2; }
 svg.ladder g line { stroke: #666; stroke-width: 1.2; }
@@ -49,7 +63,14 @@ svg.ladder g.seg-syn line { stroke: #2a7d2a; } svg.ladder g.seg-syn polygon { fi
 svg.ladder g.seg-fin line { stroke: #1f5fbf; } svg.ladder g.seg-fin polygon { fill: #1f5fbf; }
 svg.ladder g.seg-rst line { stroke: #c0262d; } svg.ladder g.seg-rst polygon { fill: #c0262d; }
 svg.ladder g.seg-data line { stroke: #222; } svg.ladder g.seg-data polygon { fill: #222; }
-#filters { position: sticky; top: 0; background: #fff; padding: 0.5em 0; border-bottom: 1px solid #ccc; }
+svg.ladder g.cleanup line { stroke: #aaa; stroke-dasharray: 3 2; } svg.ladder g.cleanup polygon { fill: #aaa; }
+svg.ladder g.cleanup text { fill: #888; }
+svg.ladder g.checkpoint line { stroke: #7a5; stroke-dasharray: 2 3; }
+svg.ladder g.checkpoint text { fill: #463; font-size: 10px; }
+svg.ladder g.checkpoint text.state { fill: #222; font-weight: bold; }
+svg.ladder g.cleanup-line line { stroke: #999; stroke-dasharray: 6 3; }
+svg.ladder g.cleanup-line text { fill: #777; font-size: 10px; }
+#filters { position: sticky; top: 0; z-index: 1; background: #fff; padding: 0.5em 0; border-bottom: 1px solid #ccc; }
 [hidden] { display: none !important; }
 `;
 
@@ -57,6 +78,7 @@ const SCRIPT = `
 (function () {
   var experiment = document.getElementById("f-experiment");
   var differences = document.getElementById("f-differences");
+  var empty = document.getElementById("f-empty");
   function apply() {
     var items = document.querySelectorAll(".filterable");
     for (var i = 0; i < items.length; i++) {
@@ -66,10 +88,28 @@ const SCRIPT = `
       el.hidden = (experiment.value !== "" && e !== null && e !== experiment.value) ||
         (differences.checked && d === "0");
     }
+    var cases = document.querySelectorAll("details.case");
+    var shown = 0;
+    for (var j = 0; j < cases.length; j++) {
+      if (!cases[j].hidden && !cases[j].closest("[hidden]")) shown++;
+    }
+    empty.hidden = shown !== 0;
+  }
+  function reveal() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (!target) return;
+    for (var el = target; el; el = el.parentElement) {
+      if (el.tagName === "DETAILS") el.open = true;
+      if (el.hidden) { experiment.value = ""; differences.checked = false; apply(); }
+    }
+    target.scrollIntoView();
   }
   experiment.addEventListener("change", apply);
   differences.addEventListener("change", apply);
+  window.addEventListener("hashchange", reveal);
   apply();
+  reveal();
 })();
 `;
 
@@ -103,10 +143,6 @@ function platformsTable(platforms: readonly Platform[]): string {
 
 function ids(platforms: readonly Platform[]): string {
   return platforms.map((p) => `<code>${h(p.id)}</code>`).join(", ");
-}
-
-function caseAnchor(id: string): string {
-  return `case-${id}`;
 }
 
 function matrix(e: ExperimentComparison, platforms: readonly Platform[]) {
@@ -149,11 +185,12 @@ function matrix(e: ExperimentComparison, platforms: readonly Platform[]) {
 function platformWire(
   platform: Platform,
   trials: readonly TrialResult[] | undefined,
-  caseId: string,
+  c: CaseComparison,
 ): string {
+  const caseId = c.id;
   const parts = [`<div class="platform-wire"><h4>${h(platform.id)}</h4>`];
   if (trials !== undefined) {
-    for (const g of groupTrialsByWire(trials)) {
+    for (const g of groupTrialsByWire(trials, c.roleSides)) {
       const which = trialNumbers(g.trials);
       if (g.wire === null) {
         parts.push(`<p>${which}: no wire evidence (${h(g.unavailable)})</p>`);
@@ -162,7 +199,10 @@ function platformWire(
       const same = g.trials.length > 1 ? " (same wire)" : "";
       parts.push(
         `<figure><figcaption>${which}${same}</figcaption>\n${
-          ladderSvg(g.wire, `${caseId} on ${platform.id}, ${which}`)
+          ladderSvg(g.wire, `${caseId} on ${platform.id}, ${which}`, {
+            marks: g.marks,
+            ...(g.cleanupAt === undefined ? {} : { cleanupAt: g.cleanupAt }),
+          })
         }\n</figure>`,
       );
     }
@@ -207,10 +247,14 @@ function caseSection(
     }</tr>`,
   );
   return [
-    `<section class="case filterable" id="${
+    `<details class="case filterable" id="${
       h(caseAnchor(c.id))
     }" data-experiment="${h(e.name)}" data-differences="${c.differences}">`,
-    `<h3><code>${h(c.id)}</code></h3>`,
+    `<summary><h4><code>${h(c.id)}</code></h4> · ${
+      c.differences === 0
+        ? "no differences"
+        : `${c.differences} difference${c.differences === 1 ? "" : "s"}`
+    }</summary>`,
     count,
     c.explanation === null
       ? "<p>This escoteria does not define the experiment; no explanation.</p>"
@@ -232,15 +276,15 @@ function caseSection(
         }</ol></details>`,
       ]
       : []),
-    `<table class="observations"><thead><tr><th>observation</th>${
+    `<div class="scroll"><table class="observations"><thead><tr><th>observation</th>${
       c.platforms.map((i) => `<th>${h(platforms[i]!.id)}</th>`).join("")
     }</tr></thead><tbody>`,
     ...rows,
-    "</tbody></table>",
+    "</tbody></table></div>",
     `<div class="wire">`,
-    ...c.platforms.map((i) => platformWire(platforms[i]!, c.trials[i], c.id)),
+    ...c.platforms.map((i) => platformWire(platforms[i]!, c.trials[i], c)),
     "</div>",
-    "</section>",
+    "</details>",
   ].join("\n");
 }
 
@@ -254,7 +298,7 @@ function experimentSection(
     `<section class="experiment filterable" id="experiment-${
       h(e.name)
     }" data-experiment="${h(e.name)}">`,
-    `<h2>Experiment <code>${h(e.name)}</code></h2>`,
+    `<h3>Experiment <code>${h(e.name)}</code></h3>`,
     `<p>${
       h(e.intent ?? "This escoteria does not define this experiment.")
     }</p>`,
@@ -268,8 +312,66 @@ function experimentSection(
   ].join("\n");
 }
 
-/** The whole HTML report, one self-contained page. */
-export function renderHtml(comparison: Comparison): string {
+function answerSection(a: Answer): string {
+  const counts = a.summary.flatMap((text, i) =>
+    text ? [`<li><code>${h(a.platforms[i]!.id)}</code>: ${h(text)}</li>`] : []
+  );
+  const rows = a.rows.map((r) =>
+    `<tr><th>${h(r.label)}</th>${
+      r.cells.map((c) =>
+        `<td>${
+          c.caseId === undefined
+            ? h(c.text)
+            : `<a href="#${h(caseAnchor(c.caseId))}">${h(c.text)}</a>`
+        }</td>`
+      ).join("")
+    }</tr>`
+  );
+  return [
+    `<h3 id="${h(answerAnchor(a.id))}">${h(a.question)}</h3>`,
+    `<p>${h(a.how)}</p>`,
+    ...(counts.length ? [`<ul>${counts.join("")}</ul>`] : []),
+    `<div class="scroll"><table class="answer"><thead><tr><th>${
+      h(a.rowHeading)
+    }</th>${
+      a.platforms.map((p) => `<th>${h(p.id)}</th>`).join("")
+    }</tr></thead><tbody>`,
+    ...rows,
+    "</tbody></table></div>",
+  ].join("\n");
+}
+
+function toc(comparison: Comparison, answers: Answers): string {
+  const item = (href: string, text: string, sub = "") =>
+    `<li><a href="#${h(href)}">${text}</a>${sub}</li>`;
+  const list = (items: readonly string[]) =>
+    items.length ? `<ul>${items.join("")}</ul>` : "";
+  return [
+    '<nav class="toc" aria-label="Contents"><strong>Contents</strong><ul>',
+    item(
+      "answers",
+      "Answers",
+      list(answers.answers.map((a) => item(answerAnchor(a.id), h(a.question)))),
+    ),
+    item("platforms", "Platforms"),
+    item(
+      "experiments",
+      "Experiments",
+      list(
+        comparison.experiments.map((e) =>
+          item(
+            `experiment-${e.name}`,
+            `<code>${h(e.name)}</code> (${e.cases.length} cases)`,
+          )
+        ),
+      ),
+    ),
+    "</ul></nav>",
+  ].join("\n");
+}
+
+/** The whole HTML report, one self-contained page, answers first. */
+export function renderHtml(comparison: Comparison, answers: Answers): string {
   const { platforms } = comparison;
   const options = comparison.experiments.map((e) =>
     `<option value="${h(e.name)}">${h(e.name)}</option>`
@@ -286,20 +388,28 @@ export function renderHtml(comparison: Comparison): string {
     "<body>",
     "<h1>escoteria: TCP teardown across platforms</h1>",
     `<p>${h(GENERATED_BY.replaceAll("`", ""))}</p>`,
-    "<h2>Platforms</h2>",
-    platformsTable(platforms),
+    toc(comparison, answers),
+    '<section class="answers" id="answers">',
+    "<h2>Answers</h2>",
+    `<p>${h(ANSWERS_LEAD)}</p>`,
+    ...answers.answers.map(answerSection),
+    "</section>",
+    '<h2 id="platforms">Platforms</h2>',
+    `<div class="scroll">${platformsTable(platforms)}</div>`,
     `<p>${
       comparison.untested.length
         ? `Untested: ${h(comparison.untested.join("; "))}.`
         : "Every OS escoteria knows has been run."
     }</p>`,
     `<ul>${LEGEND.map((l) => `<li>${h(l)}</li>`).join("")}</ul>`,
+    '<h2 id="experiments">Experiments</h2>',
     '<form id="filters">',
     `<label>Experiment <select id="f-experiment"><option value="">all</option>${
       options.join("")
     }</select></label>`,
     '<label><input type="checkbox" id="f-differences"> differences only</label>',
     "</form>",
+    '<p id="f-empty" hidden>No case matches the filter.</p>',
     ...comparison.experiments.map((e) => experimentSection(e, platforms)),
     `<script>${SCRIPT}</script>`,
     "</body>",

@@ -3,6 +3,8 @@ import { EXPERIMENTS } from "../../../experiments/mod.ts";
 import type { Results } from "../../results/format.ts";
 import { compareResults } from "./compare.ts";
 import { renderHtml } from "./html.ts";
+import { buildAnswers } from "../answers.ts";
+import { caseAnchor } from "../anchors.ts";
 import { platformFiles, readPlatforms } from "../../results/platform_files.ts";
 
 const INPUTS = new URL("./testdata/inputs", import.meta.url).pathname;
@@ -11,8 +13,15 @@ function fixtures(): Results[] {
   return readPlatforms(platformFiles(INPUTS));
 }
 
+function render(results: Results[]): string {
+  return renderHtml(
+    compareResults(results, EXPERIMENTS),
+    buildAnswers(results, EXPERIMENTS),
+  );
+}
+
 Deno.test("renderHtml() makes a page that needs nothing from outside", () => {
-  const html = renderHtml(compareResults(fixtures(), EXPERIMENTS));
+  const html = render(fixtures());
   for (
     const pattern of [
       /\ssrc=/i,
@@ -32,11 +41,11 @@ Deno.test("renderHtml() makes a page that needs nothing from outside", () => {
 
 Deno.test("renderHtml() draws a ladder for every trial with wire evidence", () => {
   const results = fixtures();
-  const html = renderHtml(compareResults(results, EXPERIMENTS));
+  const html = render(results);
   const drawn = new Set<string>();
   const missing = new Set<string>();
-  for (const section of html.split('<section class="case ').slice(1)) {
-    const id = /id="case-([^"]+)"/.exec(section)![1];
+  for (const section of html.split('<details class="case ').slice(1)) {
+    const id = /id="([^"]+)"/.exec(section)![1];
     let platform = "";
     const captions = section.matchAll(
       /<h4>([^<]+)<\/h4>|<figcaption>(trials? [^<]+)<\/figcaption>|<p>(trials? [^:]+): no wire/g,
@@ -60,7 +69,7 @@ Deno.test("renderHtml() draws a ladder for every trial with wire evidence", () =
   for (const r of results) {
     for (const c of r.cases) {
       c.trials.forEach((t, i) => {
-        const key = `${c.id} ${r.platform.id} ${i + 1}`;
+        const key = `${caseAnchor(c.id)} ${r.platform.id} ${i + 1}`;
         (t.wire ? expectedDrawn : expectedMissing).add(key);
       });
     }
@@ -77,7 +86,7 @@ Deno.test("renderHtml() escapes every text that comes from a results file", () =
   const [freebsd, linux] = fixtures();
   freebsd!.platform.note = "<script>alert(1)</script>";
   freebsd!.cases[0]!.observations["client.<b>"] = "<i>&";
-  const html = renderHtml(compareResults([freebsd!, linux!], EXPERIMENTS));
+  const html = render([freebsd!, linux!]);
   assert.doesNotMatch(html, /<script>alert|<b>|<i>/);
   assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
   assert.match(html, /<code>client\.&lt;b&gt;<\/code>/);
@@ -85,16 +94,16 @@ Deno.test("renderHtml() escapes every text that comes from a results file", () =
 });
 
 Deno.test("renderHtml() marks the cases and rows that differ for the filter", () => {
-  const html = renderHtml(compareResults(fixtures(), EXPERIMENTS));
+  const html = render(fixtures());
   const sections = [
     ...html.matchAll(
-      /<section class="case filterable" id="case-([^"]+)" data-experiment="article" data-differences="(\d+)">/g,
+      /<details class="case filterable" id="([^"]+)" data-experiment="article" data-differences="(\d+)">/g,
     ),
   ].map((m) => [m[1], Number(m[2])]);
   assert.deepEqual(sections, [
-    ["article/linger=off,shutdown=wr", 2],
-    ["article/linger=0,shutdown=rd", 0],
-    ["article/linger=0,shutdown=wr", 1],
+    [caseAnchor("article/linger=off,shutdown=wr"), 2],
+    [caseAnchor("article/linger=0,shutdown=rd"), 0],
+    [caseAnchor("article/linger=0,shutdown=wr"), 1],
   ]);
   assert.equal(
     html.match(/<tr class="filterable differs" data-differences="1">/g)

@@ -3,18 +3,21 @@ import { EXPERIMENTS } from "../../../experiments/mod.ts";
 import { compareResults } from "./compare.ts";
 import { platformFiles, readPlatforms } from "../../results/platform_files.ts";
 import { renderMarkdown } from "./markdown.ts";
+import { buildAnswers } from "../answers.ts";
 
 const INPUTS = new URL("./testdata/inputs", import.meta.url).pathname;
 
 function markdown(): string {
+  const results = readPlatforms(platformFiles(INPUTS));
   return renderMarkdown(
-    compareResults(readPlatforms(platformFiles(INPUTS)), EXPERIMENTS),
+    compareResults(results, EXPERIMENTS),
+    buildAnswers(results, EXPERIMENTS),
   );
 }
 
 Deno.test("renderMarkdown() puts every case under its id with its count of differences", () => {
   const md = markdown();
-  const sections = [...md.matchAll(/^### (.+)\n\n(.+)$/gm)].map((m) => [
+  const sections = [...md.matchAll(/^#### (.+)\n\n(.+)$/gm)].map((m) => [
     m[1],
     m[2],
   ]);
@@ -53,7 +56,7 @@ Deno.test("renderMarkdown() keeps pipes in values inside their cell", () => {
 
 Deno.test("renderMarkdown() shows only the platforms that have the case", () => {
   const md = markdown();
-  const section = md.slice(md.indexOf("### article/linger=0,shutdown=rd"));
+  const section = md.slice(md.indexOf("#### article/linger=0,shutdown=rd"));
   assert.match(
     section,
     /^No results for this case from `freebsd-amd64`\.\n\n\| observation \| `linux-x86_64` \|$/m,

@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { EXPERIMENTS } from "../../experiments/mod.ts";
+import { caseId } from "../engine/scenario.ts";
+import { readResults, type Results } from "../results/format.ts";
+import { type Answer, buildAnswers } from "./answers.ts";
+
+const LINUX = readResults(
+  new URL("../../results/linux-x86_64.json", import.meta.url).pathname,
+);
+
+function answer(results: readonly Results[], id: string): Answer {
+  const found = buildAnswers(results, EXPERIMENTS).answers.find((a) =>
+    a.id === id
+  );
+  assert.ok(found, `no answer ${id}`);
+  return found;
+}
+
+/** The cell of `row` for platform column `column`. */
+function cell(a: Answer, row: string, column = 0): string {
+  const r = a.rows.find((r) => r.label === row);
+  assert.ok(r, `no row ${row} in ${a.rows.map((r) => r.label)}`);
+  return r.cells[column]!.text;
+}
+
+/** A copy of the Linux results under another platform id. */
+function twin(id: string, edit: (r: Results) => void = () => {}): Results {
+  const copy = structuredClone(LINUX);
+  copy.platform.id = id;
+  edit(copy);
+  return copy;
+}
+
+const teardownId = (params: Record<string, string>) =>
+  caseId("teardown", params);
+
+Deno.test("the answers open with how the peer finds out, and count only teardowns that sent something", () => {
+  const answers = buildAnswers([LINUX], EXPERIMENTS).answers;
+  assert.equal(answers[0]?.id, "find-out");
+  const a = answers[0]!;
+  // No close and shutdown none or SHUT_RD put nothing on the wire on
+  // Linux: 2 shutdowns × 3 lingers × 2 unread × 2 actors = 24 of 96.
+  assert.match(a.summary[0]!, /^72 of 96 teardown cases sent a FIN or an RST;/);
+  assert.equal(a.rows.length, 36);
+  assert.ok(
+    a.rows.every((r) => !/close=no/.test(r.label) || /wr/.test(r.label)),
+  );
+  assert.match(
+    cell(a, "linger=0 shutdown=none close=yes unread=none"),
+    /^RST: recv ECONNRESET, /,
+  );
+  assert.match(
+    cell(a, "linger=off shutdown=wr close=no unread=none"),
+    /^FIN: recv eof, /,
+  );
+  // Every cell links to a case that exists.
+  const ids = new Set(LINUX.cases.map((c) => c.id));
+  for (const r of a.rows) assert.ok(ids.has(r.cells[0]!.caseId!), r.label);
+});
+
+Deno.test("close() answers: RST with linger {1,0} or unread data, FIN otherwise (Linux, RFC 2525 2.17)", () => {
+  const a = answer([LINUX], "rst-or-fin");
+  assert.equal(cell(a, "linger=0 unread=none"), "RST");
+  assert.equal(cell(a, "linger=off unread=pending"), "RST");
+  assert.equal(
+    cell(a, "linger=off unread=none"),
+    "FIN (shutdown none, rd); nothing (shutdown wr, rdwr)",
+  );
+});
+
+Deno.test("SHUT_RD alone puts nothing on the wire and tells the peer nothing (Linux)", () => {
+  const a = answer([LINUX], "shut-rd");
+  assert.equal(cell(a, "unread=none: on the wire"), "nothing");
+  assert.equal(cell(a, "unread=none: the peer saw"), "nothing changed");
+  assert.match(cell(a, "unread=none: the actor reads"), /eof @after_shutdown/);
+});
+
+Deno.test("a pending reset error is reported once, to whichever call asks first (Linux)", () => {
+  const a = answer([LINUX], "after-reset");
+  for (const first of ["recv", "so_error", "send"]) {
+    assert.match(
+      cell(a, `abortive: ${first} first`),
+      /^ECONNRESET; then: recv eof, so_error none;/,
+    );
+  }
+  assert.match(
+    cell(a, "after_fin: recv first"),
+    /^eof; then: recv eof, so_error EPIPE;/,
+  );
+});
+
+Deno.test("a platform is a column only in the answers it has data for", () => {
+  const articleOnly = twin("linux-x86_64-article", (r) => {
+    r.cases = r.cases.filter((c) => c.experiment === "article");
+  });
+  const answers = buildAnswers([LINUX, articleOnly], EXPERIMENTS).answers;
+  const columns = Object.fromEntries(
+    answers.map((a) => [a.id, a.platforms.map((p) => p.id)]),
+  );
+  assert.deepEqual(columns["find-out"], ["linux-x86_64"]);
+  assert.deepEqual(columns.getpeername, [
+    "linux-x86_64",
+    "linux-x86_64-article",
+  ]);
+  // Rows no platform has data for are left out.
+  assert.ok(
+    answers.every((a) =>
+      a.rows.every((r) => r.cells.some((c) => c.text !== "not run"))
+    ),
+  );
+});
+
+Deno.test("actors that disagree get a cell each, and a case without wire says so", () => {
+  const params = {
+    close: "yes",
+    linger: "0",
+    shutdown: "none",
+    unread: "none",
+  };
+  const other = twin("linux-x86_64-other", (r) => {
+    const server = r.cases.find((c) =>
+      c.id === teardownId({ ...params, actor: "server" })
+    )!;
+    for (const t of server.trials) {
+      t.wire = null;
+      t.wireUnavailable = "no privilege";
+    }
+  });
+  const a = answer([other], "find-out");
+  assert.match(
+    cell(a, "linger=0 shutdown=none close=yes unread=none"),
+    /^client acts: RST: recv ECONNRESET.*; server acts: \(no wire\): recv ECONNRESET/,
+  );
+  assert.match(
+    a.summary[0]!,
+    /\(1 without wire evidence, counted by what the peer saw\)/,
+  );
+});

@@ -1,0 +1,183 @@
+// The committed report.html as people see it: opened in headless Chromium
+// at a laptop's 1400 × 1000 and a phone's 400 × 900. The answers are on the
+// first screen, the table of contents leads somewhere, the page never
+// scrolls sideways (wide tables scroll in their own box), an anchored
+// heading is not hidden under the sticky filter bar, an empty filter says
+// so, and the engine's cleanup is drawn as cleanup.
+import assert from "node:assert/strict";
+import { requireChromium, withPage } from "../../testing/browser.ts";
+
+const chromium = requireChromium("the report.html checks");
+const html = Deno.readTextFileSync(
+  new URL("../../../results/report.html", import.meta.url),
+);
+
+// The page's globals; the functions below run in the browser.
+declare const document: {
+  documentElement: { scrollWidth: number };
+  querySelector(s: string): BrowserElement | null;
+  querySelectorAll(s: string): ArrayLike<BrowserElement>;
+  getElementById(id: string): BrowserElement | null;
+};
+declare const location: { hash: string };
+interface BrowserElement {
+  open: boolean;
+  hidden: boolean;
+  value: string;
+  checked: boolean;
+  textContent: string | null;
+  getAttribute(name: string): string | null;
+  getBoundingClientRect(): { top: number; bottom: number };
+  querySelectorAll(s: string): ArrayLike<BrowserElement>;
+  dispatchEvent(event: unknown): boolean;
+}
+declare const Event: new (type: string) => unknown;
+
+Deno.test({
+  name: "report.html answers how the peer finds out on its first screen",
+  ignore: chromium === null,
+  fn: () =>
+    withPage(html, { width: 1400, height: 1000 }, async (page) => {
+      const first = await page.evaluate(() => {
+        const heading = document.querySelector("#answer-find-out");
+        const table = document.querySelector("section.answers table");
+        const row = table?.querySelectorAll("tbody tr")[0];
+        return {
+          heading: heading?.textContent ?? "",
+          headingTop: heading?.getBoundingClientRect().top ?? Infinity,
+          firstRowBottom: row?.getBoundingClientRect().bottom ?? Infinity,
+          firstCell: row?.textContent ?? "",
+        };
+      });
+      assert.match(first.heading, /How does the peer find out/);
+      assert.ok(first.headingTop < 1000, `heading at ${first.headingTop}`);
+      assert.ok(
+        first.firstRowBottom < 1000,
+        `first answer row ends at ${first.firstRowBottom}`,
+      );
+      assert.match(first.firstCell, /FIN|RST/);
+    }, { executable: chromium! }),
+});
+
+Deno.test({
+  name:
+    "report.html has a table of contents whose every link lands on something",
+  ignore: chromium === null,
+  fn: () =>
+    withPage(html, { width: 1400, height: 1000 }, async (page) => {
+      const links = await page.evaluate(() => {
+        const out: { href: string; found: boolean }[] = [];
+        const all = document.querySelectorAll("a[href^='#']");
+        for (let i = 0; i < all.length; i++) {
+          const href = all[i]!.getAttribute("href")!;
+          out.push({
+            href,
+            found: document.getElementById(href.slice(1)) !== null,
+          });
+        }
+        return {
+          toc: document.querySelectorAll("nav.toc a").length,
+          links: out,
+        };
+      });
+      assert.ok(links.toc >= 5, `${links.toc} links in the contents`);
+      const broken = links.links.filter((l) => !l.found).map((l) => l.href);
+      assert.deepEqual(broken, []);
+      assert.ok(links.links.length > links.toc, "answers link to cases");
+    }, { executable: chromium! }),
+});
+
+Deno.test({
+  name:
+    "report.html never scrolls sideways at 400 px, even with every case open",
+  ignore: chromium === null,
+  fn: () =>
+    withPage(html, { width: 400, height: 900 }, async (page) => {
+      const closed = await page.evaluate(() =>
+        document.documentElement.scrollWidth
+      );
+      assert.ok(closed <= 400, `page is ${closed} px wide`);
+      const open = await page.evaluate(() => {
+        const all = document.querySelectorAll("details");
+        for (let i = 0; i < all.length; i++) all[i]!.open = true;
+        return document.documentElement.scrollWidth;
+      });
+      assert.ok(open <= 400, `page with every case open is ${open} px wide`);
+    }, { executable: chromium! }),
+});
+
+Deno.test({
+  name:
+    "report.html opens an anchored case below the sticky filter bar, and draws its cleanup as cleanup",
+  ignore: chromium === null,
+  fn: () =>
+    withPage(html, { width: 1400, height: 1000 }, async (page) => {
+      // A case that leaves the actor's socket open: the engine closes it.
+      const id =
+        "case-teardown-actor-client-close-no-linger-off-shutdown-wr-unread-none";
+      await page.evaluate((id: string) => {
+        location.hash = id;
+      }, id);
+      await page.waitForFunction(
+        (id: string) => document.getElementById(id)?.open === true,
+        {},
+        id,
+      );
+      const seen = await page.evaluate((id: string) => {
+        const target = document.getElementById(id)!;
+        const bar = document.getElementById("filters")!;
+        return {
+          top: target.getBoundingClientRect().top,
+          barBottom: bar.getBoundingClientRect().bottom,
+          cleanup: target.querySelectorAll("svg g.cleanup").length,
+          line: target.querySelectorAll("svg g.cleanup-line").length,
+          checkpoints: target.querySelectorAll("svg g.checkpoint").length,
+        };
+      }, id);
+      assert.ok(
+        seen.top >= seen.barBottom - 1,
+        `heading at ${seen.top} is under the bar ending at ${seen.barBottom}`,
+      );
+      assert.ok(seen.line > 0, "no cleanup line in the ladder");
+      assert.ok(seen.cleanup > 0, "no segment drawn as cleanup");
+      assert.ok(seen.checkpoints >= 5, "checkpoints are not on the ladder");
+    }, { executable: chromium! }),
+});
+
+Deno.test({
+  name: "report.html says so when the filter leaves no case",
+  ignore: chromium === null,
+  fn: () =>
+    withPage(html, { width: 1400, height: 1000 }, async (page) => {
+      const before = await page.evaluate(() =>
+        document.getElementById("f-empty")!.hidden
+      );
+      assert.equal(before, true);
+      // Filter to an experiment no platform differs on, differences only.
+      const empty = await page.evaluate(() => {
+        const select = document.getElementById("f-experiment")!;
+        const box = document.getElementById("f-differences")!;
+        const sections = document.querySelectorAll("section.experiment");
+        for (let i = 0; i < sections.length; i++) {
+          const s = sections[i]!;
+          const name = s.getAttribute("data-experiment")!;
+          const differing = s.querySelectorAll(
+            "details.case:not([data-differences='0'])",
+          ).length;
+          if (differing === 0) {
+            select.value = name;
+            select.dispatchEvent(new Event("change"));
+            box.checked = true;
+            box.dispatchEvent(new Event("change"));
+            return {
+              name,
+              shown: !document.getElementById("f-empty")!.hidden,
+            };
+          }
+        }
+        return { name: "", shown: false };
+      });
+      assert.notEqual(empty.name, "", "every experiment has a difference");
+      assert.equal(empty.shown, true, `no message for ${empty.name}`);
+    }, { executable: chromium! }),
+});
