@@ -107,7 +107,7 @@ Deno.test("report rejects bad input with one line naming file and field, exit 2,
     return `${dir}/${name}`;
   };
   const withVersion = (v: number) =>
-    text.replace('"schemaVersion": 1', `"schemaVersion": ${v}`);
+    text.replace('"schemaVersion": 2', `"schemaVersion": ${v}`);
   const cases: [string, string[], RegExp][] = [
     [
       "malformed JSON",
@@ -115,14 +115,19 @@ Deno.test("report rejects bad input with one line naming file and field, exit 2,
       /^report: \/\S+\/bad\.json: malformed JSON: /,
     ],
     [
-      "wrong schema version",
-      [write("old.json", withVersion(0))],
-      /^report: \/\S+\/old\.json: \/schemaVersion: must be equal to constant$/,
+      "older schema version",
+      [write("old.json", withVersion(1))],
+      /^report: \/\S+\/old\.json: \/schemaVersion: 1 is older than this escoteria reads \(2\); run the experiments again$/,
+    ],
+    [
+      "a schema version that is not a number",
+      [write("odd.json", withVersion('"2"' as unknown as number))],
+      /^report: \/\S+\/odd\.json: \/schemaVersion: must be equal to constant$/,
     ],
     [
       "newer schema version",
-      [write("new.json", withVersion(2))],
-      /^report: \/\S+\/new\.json: \/schemaVersion: 2 is newer than this escoteria reads \(1\)$/,
+      [write("new.json", withVersion(3))],
+      /^report: \/\S+\/new\.json: \/schemaVersion: 3 is newer than this escoteria reads \(2\)$/,
     ],
     [
       "two files for one platform",

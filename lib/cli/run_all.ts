@@ -34,7 +34,7 @@ import { isResultsDir, LOCAL_DIR, platformFile, RESULTS_DIR } from "./paths.ts";
 import { writeTrialPcap } from "./pcap_dir.ts";
 import { plural } from "./plural.ts";
 import { startProgress } from "./progress.ts";
-import { outputWidth, renderFittedTable } from "./table.ts";
+import { outputWidth, renderFittedTable, wrapText } from "./table.ts";
 
 const PROGRAM = "run-all";
 
@@ -381,7 +381,8 @@ export function main(
     writeResults(target.out, results);
     const documents = updateDocuments(target.out, experiments);
 
-    console.log(formatTable(experiments, ran, outputWidth()));
+    const width = outputWidth();
+    console.log(formatTable(experiments, ran, width));
     const trials = ran.flatMap((c) => c.trials);
     const errors = trials.filter((t) => t.error).length;
     const unstable = ran.filter((c) => !c.stable).length;
@@ -401,7 +402,7 @@ export function main(
           ? [agreement(options.out, ran)].filter((l) => l)
           : []),
         `documents: ${documents}`,
-      ].join("\n"),
+      ].map((line) => wrapText(line, width)).join("\n"),
     );
     return 0;
   } catch (e) {

@@ -131,7 +131,7 @@ Deno.test("run-all refuses to replace a malformed or foreign results file", asyn
     ['{"hello": 1}', /\/schemaVersion: missing; not an escoteria results file/],
     [
       JSON.stringify({
-        schemaVersion: 1,
+        schemaVersion: 2,
         platform: {
           id: "plan9-mips",
           os: "linux",
@@ -239,7 +239,7 @@ Deno.test("destination() sends the default file's results to the local folder wh
     wire,
   });
   const results = (wire: [] | null): Results => ({
-    schemaVersion: 1,
+    schemaVersion: 2,
     platform: {
       id: platformId(),
       os: Deno.build.os as "linux",

@@ -144,7 +144,8 @@ Deno.test({
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stdout,
-      /^wire: not captured: socket\(AF_PACKET, SOCK_RAW\) failed: EPERM .*CAP_NET_RAW/m,
+      // Wrapped to 100 columns, continued on an indented line.
+      /^wire: not captured: socket\(AF_PACKET, SOCK_RAW\) failed: EPERM [^\n]*\n?(  )?[^\n]*CAP_NET_RAW/m,
     );
     const results = readResults(out);
     const trials = results.cases.flatMap((c) => c.trials);

@@ -230,6 +230,29 @@ function narrow(widths: number[], count: number, budget: number): void {
 }
 
 /**
+ * `text` as lines of at most `width` columns, broken where table cells
+ * break (after a space first), continuation lines indented by `indent`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { wrapText } from "./table.ts";
+ * assert.equal(wrapText("wire: not captured: no privilege", 20), "wire: not captured:\n  no privilege");
+ * ```
+ */
+export function wrapText(text: string, width: number, indent = "  "): string {
+  const [first = "", ...rest] = wrap(clean(text), width);
+  if (rest.length === 0) return first;
+  const tail = wrap(
+    rest.join("").trimStart(),
+    Math.max(width - indent.length, MIN_TABLE_WIDTH),
+  );
+  return [first.trimEnd(), ...tail.map((l) => indent + l.trimEnd())].join(
+    "\n",
+  );
+}
+
+/**
  * `text` cut into pieces of at most `width` code points, each ending after
  * the last break character of the most preferred group found in its second
  * half, when there is one.

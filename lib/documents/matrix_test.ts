@@ -63,7 +63,7 @@ const SHUT_WR_SEEN = {
 function platform(id: string, cases: CaseResult[]): Results {
   const [os, arch] = id.split("-") as ["linux", string];
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     platform: { id, os, osRelease: "1", arch, deno: "2.9.6", source: "run" },
     cases,
   };

@@ -1,5 +1,5 @@
 /**
- * The results format (schema version 1): types, validation against
+ * The results format (schema version 2): types, validation against
  * `results/schema.json` on write and on read, canonical serialisation and
  * atomic writes. The format is a contract documented in `results/README.md`.
  *
@@ -15,7 +15,13 @@ export type { Leftover } from "../kernel/leftovers.ts";
 export type { Segment } from "../wire/segments.ts";
 
 /** The schema version this code writes and reads. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Version 2: observers run `recv` before `so_error` (in version 1 `so_error`
+ * ran first and took a pending error, so the two files' values mean
+ * different things), trials may carry `wireCheckpoints`, the platform
+ * `sysctlsUnreadable` and `sysctlsUnavailable`.
+ */
+export const SCHEMA_VERSION = 2;
 
 /** Where and how the results were made. */
 export interface Platform {
@@ -80,6 +86,11 @@ export function validateResults(data: unknown, where: string): Results {
   if (version === undefined) {
     throw new ResultsError(
       `${where}: /schemaVersion: missing; not an escoteria results file`,
+    );
+  }
+  if (typeof version === "number" && version < SCHEMA_VERSION) {
+    throw new ResultsError(
+      `${where}: /schemaVersion: ${version} is older than this escoteria reads (${SCHEMA_VERSION}); run the experiments again`,
     );
   }
   if (typeof version === "number" && version > SCHEMA_VERSION) {

@@ -9,7 +9,7 @@ import {
 
 function sample(): Results {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     platform: {
       id: "linux-x86_64",
       os: "linux",
@@ -52,12 +52,17 @@ Deno.test("validateResults() names the file and the offending field", async (t) 
     ],
     [
       "newer schema",
-      (r) => ({ ...r, schemaVersion: 2 }),
-      /^x\.json: \/schemaVersion: 2 is newer than this escoteria reads \(1\)$/,
+      (r) => ({ ...r, schemaVersion: 3 }),
+      /^x\.json: \/schemaVersion: 3 is newer than this escoteria reads \(2\)$/,
     ],
     [
-      "wrong schema",
-      (r) => ({ ...r, schemaVersion: 0 }),
+      "older schema, whose observers ran in another order",
+      (r) => ({ ...r, schemaVersion: 1 }),
+      /^x\.json: \/schemaVersion: 1 is older than this escoteria reads \(2\); run the experiments again$/,
+    ],
+    [
+      "a schema version that is not a number",
+      (r) => ({ ...r, schemaVersion: "2" }),
       /^x\.json: \/schemaVersion: must be equal to constant$/,
     ],
     [

@@ -142,7 +142,7 @@ Deno.test("describePlatform() gives the release uname(2) gives", () => {
 
 Deno.test("the platform block of this machine, new fields included, validates", () => {
   const platform = describePlatform(posix, "deno task run-all");
-  const results = { schemaVersion: 1, platform, cases: [] };
+  const results = { schemaVersion: 2, platform, cases: [] };
   assert.deepEqual(validateResults(results, "x.json"), results);
   const withReasons = {
     ...results,

@@ -23,7 +23,7 @@ function differences(results: Results[]): string[] {
 function platform(id: string, source: "run" | "transcribed"): Results {
   const [os, arch] = id.split("-") as ["linux", string];
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     platform: { id, os, arch, osRelease: "1", deno: null, source },
     cases: [],
   };
