@@ -145,7 +145,7 @@ Deno.test({
     assert.match(
       r.stdout,
       // Wrapped to 100 columns, continued on an indented line.
-      /^wire: not captured: socket\(AF_PACKET, SOCK_RAW\) failed: EPERM [^\n]*\n?(  )?[^\n]*CAP_NET_RAW/m,
+      /^wire: not captured: socket\(AF_PACKET, SOCK_RAW\) failed: EPERM [^\n]*\n?( {2})?[^\n]*CAP_NET_RAW/m,
     );
     const results = readResults(out);
     const trials = results.cases.flatMap((c) => c.trials);
