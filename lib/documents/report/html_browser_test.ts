@@ -5,7 +5,12 @@
 // heading is not hidden under the sticky filter bar, an empty filter says
 // so, and the engine's cleanup is drawn as cleanup.
 import assert from "node:assert/strict";
+import { EXPERIMENTS } from "../../../experiments/mod.ts";
+import { readResults } from "../../results/format.ts";
 import { requireChromium, withPage } from "../../testing/browser.ts";
+import { buildAnswers } from "../answers.ts";
+import { compareResults } from "./compare.ts";
+import { renderHtml } from "./html.ts";
 
 const chromium = requireChromium("the report.html checks");
 const html = Deno.readTextFileSync(
@@ -180,4 +185,39 @@ Deno.test({
       assert.notEqual(empty.name, "", "every experiment has a difference");
       assert.equal(empty.shown, true, `no message for ${empty.name}`);
     }, { executable: chromium! }),
+});
+
+Deno.test({
+  name:
+    "report.html with four platforms stays within the window at 1400 and 400 px",
+  ignore: chromium === null,
+  fn: async () => {
+    const linux = readResults(
+      new URL("../../../results/linux-x86_64.json", import.meta.url).pathname,
+    );
+    const platforms = ["", "-b", "-c", "-d"].map((suffix) => {
+      const copy = structuredClone(linux);
+      copy.platform.id = `linux-x86_64${suffix}`;
+      return copy;
+    });
+    const page = renderHtml(
+      compareResults(platforms, EXPERIMENTS),
+      buildAnswers(platforms, EXPERIMENTS),
+    );
+    for (const width of [1400, 400]) {
+      await withPage(page, { width, height: 1000 }, async (p) => {
+        const seen = await p.evaluate(() => {
+          const all = document.querySelectorAll("details");
+          for (let i = 0; i < all.length; i++) all[i]!.open = true;
+          const head = document.querySelector("section.answers table thead");
+          return {
+            scrollWidth: document.documentElement.scrollWidth,
+            columns: head?.querySelectorAll("th").length ?? 0,
+          };
+        });
+        assert.ok(seen.scrollWidth <= width, `${seen.scrollWidth} > ${width}`);
+        assert.equal(seen.columns, 1 + platforms.length);
+      }, { executable: chromium! });
+    }
+  },
 });
