@@ -62,6 +62,8 @@ export interface CaseComparison {
   readonly steps: readonly string[];
   /** Which side each role of the steps is (`actor` → `server`, …). */
   readonly roleSides: Readonly<Record<string, Side>>;
+  /** The checkpoints in the order the steps reach them. */
+  readonly checkpoints: readonly string[];
   readonly rows: readonly Row[];
   readonly wire: WireRow;
   /** Each platform's trials; `undefined` where it has not this case. */
@@ -166,6 +168,13 @@ function compareCase(
     roleSides: Object.fromEntries(
       (steps ?? []).map((s) => [s.as ?? s.side, s.side]),
     ),
+    checkpoints: [
+      ...new Set(
+        (steps ?? []).flatMap((s) =>
+          s.op !== "send" && "checkpoint" in s ? [s.checkpoint] : []
+        ),
+      ),
+    ],
     rows,
     wire,
     trials: found.map((c) => c?.trials),
@@ -279,11 +288,20 @@ export interface WireGroup {
   readonly marks: readonly LadderMark[];
 }
 
-/** A trial's checkpoints on its wire, with the states observed at each. */
+/**
+ * A trial's checkpoints on its wire, with the states observed at each, in
+ * the order reached: by segment count, then in `order` (checkpoints reached
+ * with nothing sent between them share a count).
+ */
 function marksOf(
   t: TrialResult,
   roleSides: Readonly<Record<string, Side>>,
+  order: readonly string[],
 ): LadderMark[] {
+  const rank = (cp: string) => {
+    const i = order.indexOf(cp);
+    return i < 0 ? order.length : i;
+  };
   return Object.entries(t.wireCheckpoints ?? {}).map(([checkpoint, at]) => {
     const state = (side: Side) => {
       for (const [role, s] of Object.entries(roleSides)) {
@@ -296,23 +314,27 @@ function marksOf(
       return {};
     };
     return { checkpoint, at, ...state("client"), ...state("server") };
-  }).sort((a, b) => a.at - b.at);
+  }).sort((a, b) =>
+    a.at - b.at || rank(a.checkpoint) - rank(b.checkpoint) ||
+    (a.checkpoint < b.checkpoint ? -1 : 1)
+  );
 }
 
 /**
  * Groups trials by identical wire (with its checkpoints and cleanup), in
  * order of first appearance; `roleSides` names the side of each role whose
- * TCP state the checkpoints show.
+ * TCP state the checkpoints show, `order` the checkpoints in step order.
  */
 export function groupTrialsByWire(
   trials: readonly TrialResult[],
   roleSides: Readonly<Record<string, Side>> = {},
+  order: readonly string[] = [],
 ): WireGroup[] {
   const groups = new Map<string, WireGroup & { trials: number[] }>();
   trials.forEach((t, i) => {
     const wire = Array.isArray(t.wire) ? t.wire : null;
     const unavailable = wire ? "" : t.wireUnavailable ?? "not captured";
-    const marks = wire ? marksOf(t, roleSides) : [];
+    const marks = wire ? marksOf(t, roleSides, order) : [];
     const cleanupAt = wire ? t.wireCleanupAt : undefined;
     const key = JSON.stringify([
       wire?.map((s) => [s.from, s.flags, s.len]),

@@ -207,3 +207,37 @@ Deno.test("compareResults() lists the trials that stopped early, by platform", (
   const c = compareResults([run], EXPERIMENTS).experiments[0]!.cases[0]!;
   assert.deepEqual(c.errors, ["linux-x86_64, trial 2: deadline passed"]);
 });
+
+Deno.test("groupTrialsByWire() puts checkpoints in the order reached, with each side's state, even where they share a segment count", () => {
+  const trial: TrialResult = {
+    endpoints: null,
+    observations: {
+      "actor.tcp_state.after_shutdown": "FIN_WAIT2",
+      "peer.tcp_state.after_shutdown": "CLOSE_WAIT",
+      "peer.tcp_state.before": "ESTABLISHED",
+    },
+    wire: [
+      { from: "client", flags: "S", len: 0 },
+      { from: "server", flags: "S.", len: 0 },
+      { from: "client", flags: ".", len: 0 },
+      { from: "client", flags: "F.", len: 0 },
+    ],
+    // Keys in code-unit order, as results files store them.
+    wireCheckpoints: { after_close: 4, after_shutdown: 4, before: 3 },
+  };
+  const [group] = groupTrialsByWire(
+    [trial],
+    { actor: "client", peer: "server" },
+    ["before", "after_shutdown", "after_close"],
+  );
+  assert.deepEqual(group!.marks, [
+    { checkpoint: "before", at: 3, server: "ESTABLISHED" },
+    {
+      checkpoint: "after_shutdown",
+      at: 4,
+      client: "FIN_WAIT2",
+      server: "CLOSE_WAIT",
+    },
+    { checkpoint: "after_close", at: 4 },
+  ]);
+});

@@ -190,7 +190,7 @@ function platformWire(
   const caseId = c.id;
   const parts = [`<div class="platform-wire"><h4>${h(platform.id)}</h4>`];
   if (trials !== undefined) {
-    for (const g of groupTrialsByWire(trials, c.roleSides)) {
+    for (const g of groupTrialsByWire(trials, c.roleSides, c.checkpoints)) {
       const which = trialNumbers(g.trials);
       if (g.wire === null) {
         parts.push(`<p>${which}: no wire evidence (${h(g.unavailable)})</p>`);
