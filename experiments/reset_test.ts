@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { hostPosix } from "../ffi/posix.ts";
 import { runCase } from "../lib/engine/run.ts";
-import { expandCases, stepKeys } from "../lib/engine/scenario.ts";
+import {
+  expandCases,
+  stepCheckpoint,
+  stepKeys,
+} from "../lib/engine/scenario.ts";
 import { DEFAULT_TRIAL_OPTIONS } from "../lib/engine/trial.ts";
 import { openFdCount } from "../lib/testing/fds.ts";
 import { openCapture } from "../lib/wire/capture.ts";
@@ -80,9 +84,7 @@ Deno.test({
           }
           if (!trial.wire) continue;
           // Checkpoints are reached in step order, never past the wire.
-          const order = steps.flatMap((s) =>
-            s.op !== "send" && "checkpoint" in s ? [s.checkpoint] : []
-          );
+          const order = steps.flatMap((s) => stepCheckpoint(s) ?? []);
           const at = [...new Set(order)].map((cp) =>
             trial.wireCheckpoints?.[cp]
           );

@@ -230,8 +230,7 @@ export function destination(
   tap: ReturnType<typeof openCapture>,
   localDir: string = LOCAL_DIR,
 ): Destination {
-  const id = platformId();
-  const existing = existingCases(options.out, id);
+  const existing = existingCases(options.out, platformId());
   if (!("unavailable" in tap) || options.allowLessEvidence) {
     return { out: options.out, existing };
   }
@@ -247,12 +246,26 @@ export function destination(
         `--out, or pass --allow-less-evidence`,
     );
   }
-  const out = `${localDir}/${basename(options.out)}`;
+  return aside(
+    options.out,
+    why,
+    "run as root to replace it, or pass --allow-less-evidence",
+    localDir,
+  );
+}
+
+/** The results sent to `localDir` instead of `from`, which is kept; why. */
+function aside(
+  from: string,
+  why: string,
+  hint: string,
+  localDir: string = LOCAL_DIR,
+): Destination {
+  const out = `${localDir}/${basename(from)}`;
   return {
     out,
-    existing: existingCases(out, id),
-    redirected: `${why}; kept it and wrote ${out} instead ` +
-      `(run as root to replace it, or pass --allow-less-evidence)`,
+    existing: existingCases(out, platformId()),
+    redirected: `${why}; kept it and wrote ${out} instead (${hint})`,
   };
 }
 
@@ -357,16 +370,14 @@ export function main(
     if (
       lost.length && !options.allowLessEvidence && !target.redirected
     ) {
-      const out = `${LOCAL_DIR}/${basename(target.out)}`;
-      prepareOutputFile(out, "--out");
-      target = {
-        out,
-        existing: existingCases(out, platformId()),
-        redirected: `${plural(lost.length, "case")} in ${target.out} hold ` +
+      target = aside(
+        target.out,
+        `${plural(lost.length, "case")} in ${target.out} hold ` +
           `${[...new Set(lost.flatMap((l) => l.kinds))].join(" and ")} ` +
-          `evidence this run did not record; kept it and wrote ${out} ` +
-          `instead (pass --allow-less-evidence to replace it)`,
-      };
+          `evidence this run did not record`,
+        "pass --allow-less-evidence to replace it",
+      );
+      prepareOutputFile(target.out, "--out");
       printError(PROGRAM, target.redirected!);
     }
     const merged = merge(target.existing, ran);

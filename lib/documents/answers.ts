@@ -239,6 +239,26 @@ function sighting(
   };
 }
 
+/** What the watcher saw of a case's teardown; see {@linkcode sightings}. */
+type SightingOf = (c: CaseResult) => Sighting | null;
+
+/**
+ * The sightings of `experiment`'s cases, each worked out once (from its
+ * steps, reveals and wire) however many answers ask.
+ */
+function sightings(experiment: Experiment): SightingOf | null {
+  const { watch } = experiment;
+  if (!watch) return null;
+  const seen = new Map<CaseResult, Sighting | null>();
+  return (c) => {
+    if (!seen.has(c)) {
+      const actor = c.params[watch.factor] ?? "";
+      seen.set(c, sighting(c, actor, experiment, watch.watcher));
+    }
+    return seen.get(c)!;
+  };
+}
+
 function sightingText(s: Sighting): string {
   const wire = s.sent === "unknown" ? "(no wire)" : s.sent;
   if (!s.first) return `${wire}: never seen`;
@@ -250,6 +270,7 @@ function sightingText(s: Sighting): string {
 function findOut(
   index: CaseIndex,
   experiment: Experiment,
+  sightingOf: SightingOf,
 ): Draft | null {
   const { watch } = experiment;
   if (!watch) return null;
@@ -268,8 +289,8 @@ function findOut(
       experiment,
       params,
       watch.factor,
-      (c, actor) => {
-        const s = sighting(c, actor, experiment, watch.watcher);
+      (c) => {
+        const s = sightingOf(c);
         return s ? sightingText(s) : null;
       },
       SENT_NOTHING,
@@ -283,7 +304,7 @@ function findOut(
         );
         if (!c) continue;
         n.cases++;
-        const s = sighting(c, actor, experiment, watch.watcher);
+        const s = sightingOf(c);
         if (!s) continue;
         n.sent++;
         if (s.sent === "unknown") n.noWire++;
@@ -478,6 +499,7 @@ function shutRd(index: CaseIndex, experiment: Experiment): Draft | null {
 function getpeername(
   index: CaseIndex,
   experiments: readonly Experiment[],
+  sightingOf: SightingOf | null,
 ): Draft | null {
   const rows: AnswerRow[] = [];
   const article = experiments.find((e) => e.name === "article");
@@ -505,16 +527,14 @@ function getpeername(
     }
   }
   const teardown = experiments.find((e) => e.watch);
-  const watch = teardown?.watch;
-  if (teardown && watch) {
+  if (teardown && sightingOf) {
     for (const kind of ["FIN", "RST"] as const) {
       const cells = index.map((cases): AnswerCell => {
         let quiet = 0, after = 0, never = 0;
         let link: string | undefined;
         for (const c of cases.values()) {
           if (c.experiment !== teardown.name) continue;
-          const actor = c.params[watch.factor] ?? "";
-          const s = sighting(c, actor, teardown, watch.watcher);
+          const s = sightingOf(c);
           if (!s || s.sent !== kind) continue;
           link ??= c.id;
           if (!s.getpeername) never++;
@@ -636,11 +656,12 @@ export function buildAnswers(
   );
   const index = sorted.map((r) => new Map(r.cases.map((c) => [c.id, c])));
   const watched = experiments.find((e) => e.watch);
+  const sightingOf = watched ? sightings(watched) : null;
   const drafts = [
-    watched ? findOut(index, watched) : null,
+    watched && sightingOf ? findOut(index, watched, sightingOf) : null,
     watched ? closeSends(index, watched) : null,
     watched ? shutRd(index, watched) : null,
-    getpeername(index, experiments),
+    getpeername(index, experiments, sightingOf),
     afterReset(index, experiments),
   ].filter((a) => a !== null);
   return {

@@ -94,6 +94,16 @@ export type Step =
     readonly op: "settle";
   };
 
+/**
+ * The checkpoint `step` reaches, if any. A send's `checkpoint` is the label
+ * of its result (`first`, `second`), not a checkpoint.
+ */
+export function stepCheckpoint(step: Step): string | undefined {
+  return step.op !== "send" && "checkpoint" in step
+    ? step.checkpoint
+    : undefined;
+}
+
 /** A factor of an experiment and the values it takes. */
 export interface Factor {
   readonly name: string;

@@ -21,7 +21,7 @@ import type { WireTap } from "../wire/capture.ts";
 import type { Segment } from "../wire/segments.ts";
 import { observationKey as key } from "./keys.ts";
 import { type Observation, observe, pollEverything } from "./observers.ts";
-import type { Step } from "./scenario.ts";
+import { type Step, stepCheckpoint } from "./scenario.ts";
 
 /** How a trial runs. */
 export interface TrialOptions {
@@ -242,9 +242,8 @@ function reachCheckpoint(ctx: Context, checkpoint: string): void {
 
 /** Interprets one step, recording into the context. */
 function perform(ctx: Context, step: Step): void {
-  if ("checkpoint" in step && step.op !== "send" && step.checkpoint) {
-    reachCheckpoint(ctx, step.checkpoint);
-  }
+  const checkpoint = stepCheckpoint(step);
+  if (checkpoint) reachCheckpoint(ctx, checkpoint);
   const { sockets, obs, durations, options } = ctx;
   const { posix } = sockets;
   const fd = sockets.fd[step.side];

@@ -23,6 +23,7 @@ import {
   type Experiment,
   keysInStepOrder,
   type Side,
+  stepCheckpoint,
 } from "../../engine/scenario.ts";
 import { observationKey } from "../../engine/keys.ts";
 import type { LadderMark } from "./ladder.ts";
@@ -170,9 +171,7 @@ function compareCase(
     ),
     checkpoints: [
       ...new Set(
-        (steps ?? []).flatMap((s) =>
-          s.op !== "send" && "checkpoint" in s ? [s.checkpoint] : []
-        ),
+        (steps ?? []).flatMap((s) => stepCheckpoint(s) ?? []),
       ),
     ],
     rows,
