@@ -1,0 +1,104 @@
+/**
+ * Child processes with a deadline, for the launchers: a program that does
+ * not finish in time is sent SIGTERM, then SIGKILL after a grace period,
+ * and the caller learns it was killed; nothing waits forever.
+ *
+ * @module
+ */
+
+/** How a child process ended. */
+export interface Finished {
+  /** The exit code (128 + signal number when a signal ended it). */
+  readonly code: number;
+  /** Set when the deadline passed and escoteria killed it. */
+  readonly killedAfterMs?: number;
+  /** Its stdout, when it was piped. */
+  readonly stdout: string;
+  /** Its stderr, when it was piped. */
+  readonly stderr: string;
+}
+
+/** How to run one program. */
+export interface RunOptions {
+  readonly args: readonly string[];
+  /** Milliseconds before it is killed. */
+  readonly deadlineMs: number;
+  /** `inherit` shows its output live; `piped` (default) collects it. */
+  readonly output?: "inherit" | "piped";
+  readonly cwd?: string;
+  readonly env?: Record<string, string>;
+  /** Milliseconds between SIGTERM and SIGKILL (default 5000). */
+  readonly graceMs?: number;
+}
+
+/** Runs `program`; resolves once it ended, by itself or killed. */
+export async function runBounded(
+  program: string,
+  options: RunOptions,
+): Promise<Finished> {
+  const output = options.output ?? "piped";
+  const child = new Deno.Command(program, {
+    args: [...options.args],
+    stdin: "null",
+    stdout: output,
+    stderr: output,
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    ...(options.env !== undefined ? { env: options.env } : {}),
+  }).spawn();
+  let killedAfterMs: number | undefined;
+  let kill: ReturnType<typeof setTimeout> | undefined;
+  const term = setTimeout(() => {
+    killedAfterMs = options.deadlineMs;
+    signal(child, "SIGTERM");
+    kill = setTimeout(
+      () => signal(child, "SIGKILL"),
+      options.graceMs ?? 5000,
+    );
+  }, options.deadlineMs);
+  try {
+    const out = await child.output().catch(async () => ({
+      code: (await child.status).code,
+      stdout: new Uint8Array(),
+      stderr: new Uint8Array(),
+    }));
+    const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+    return {
+      code: out.code,
+      stdout: output === "piped" ? decode(out.stdout) : "",
+      stderr: output === "piped" ? decode(out.stderr) : "",
+      ...(killedAfterMs !== undefined ? { killedAfterMs } : {}),
+    };
+  } finally {
+    clearTimeout(term);
+    if (kill !== undefined) clearTimeout(kill);
+  }
+}
+
+function signal(child: Deno.ChildProcess, name: Deno.Signal): void {
+  try {
+    child.kill(name);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** The path of `program` on PATH, or `null` when it is not installed. */
+export function which(program: string): string | null {
+  let path: string;
+  try {
+    path = Deno.env.get("PATH") ?? "/usr/bin:/bin";
+  } catch {
+    path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  }
+  for (const dir of path.split(":")) {
+    if (dir === "") continue;
+    const candidate = `${dir}/${program}`;
+    try {
+      const info = Deno.statSync(candidate);
+      if (info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0) return candidate;
+    } catch {
+      // Not here.
+    }
+  }
+  return null;
+}
