@@ -9,10 +9,12 @@
 import Ajv from "ajv";
 import type { CaseResult } from "../engine/run.ts";
 import { caseId } from "../engine/scenario.ts";
+import type { Stack } from "./stack.ts";
 
 export type { CaseResult, TrialResult } from "../engine/run.ts";
 export type { Leftover } from "../kernel/leftovers.ts";
 export type { Segment } from "../wire/segments.ts";
+export type { Stack } from "./stack.ts";
 
 /** The schema version this code writes and reads. */
 /**
@@ -40,6 +42,10 @@ export interface Platform {
   sysctlsUnreadable?: Record<string, string>;
   /** Why no sysctl was tried on this OS (OpenBSD). */
   sysctlsUnavailable?: string;
+  /** The TCP stack that answered (absent in files made before stacks). */
+  stack?: Stack;
+  /** Whether poll() reported POLLRDHUP for a FIN when the run probed. */
+  pollRdhup?: boolean;
 }
 
 /** A whole results file. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { StackName } from "./stack.ts";
+import type { StackName } from "../results/stack.ts";
 
 /** Prints one progress line for the person waiting. */
 export type Log = (line: string) => void;
