@@ -24,13 +24,25 @@ import {
   SCHEMA_VERSION,
   writeResults,
 } from "../results/format.ts";
-import { describePlatform, platformId } from "../results/platform_info.ts";
+import {
+  describePlatform,
+  platformId,
+  thisStack,
+} from "../results/platform_info.ts";
+import { isStackName, STACK_NAMES, type StackName } from "../results/stack.ts";
+import { launch } from "../stacks/launchers.ts";
 import { openCapture } from "../wire/capture.ts";
 import { regenerateDocuments } from "./documents.ts";
 import { failureExitCode, printError } from "./ending.ts";
 import { parseFlags, positiveInteger, UsageError } from "./flags.ts";
 import { prepareOutputDir, prepareOutputFile } from "./output.ts";
-import { isResultsDir, LOCAL_DIR, platformFile, RESULTS_DIR } from "./paths.ts";
+import {
+  invocationDir,
+  isResultsDir,
+  LOCAL_DIR,
+  platformFile,
+  RESULTS_DIR,
+} from "./paths.ts";
 import { writeTrialPcap } from "./pcap_dir.ts";
 import { plural } from "./plural.ts";
 import { startProgress } from "./progress.ts";
@@ -38,17 +50,22 @@ import { outputWidth, renderFittedTable, wrapText } from "./table.ts";
 
 const PROGRAM = "run-all";
 
-const USAGE = `Usage: deno task run-all [--only PREFIX]... [--trials N]
-                          [--out FILE] [--pcap DIR] [--list]
+const USAGE = `Usage: deno task run-all [--stack NAME] [--only PREFIX]...
+                          [--trials N] [--out FILE] [--pcap DIR] [--list]
                           [--no-wire] [--allow-less-evidence]
 
 Runs escoteria's TCP teardown experiments over raw libc, writes the
 platform's results as JSON, and rebuilds the matrix and the reports.
 
+  --stack NAME   the TCP stack to run on: host (default), linux-6.1 (Linux
+                 6.1 under QEMU) or gvisor (gVisor's netstack under runsc);
+                 the others need root, which installs what they need from
+                 Debian packages (deno task stacks runs every one)
   --only PREFIX  run only cases whose experiment name is PREFIX or whose id
                  starts with PREFIX (repeatable), e.g. article/linger=0
   --trials N     trials per case (default 3)
-  --out FILE     results file (default results/<os>-<arch>.json); cases not
+  --out FILE     results file (default results/<platform id>.json, e.g.
+                 results/linux-x86_64-6.18.json); cases not
                  run are kept from the file already there; missing
                  directories are created
   --pcap DIR     also write each trial's segments as a pcap file,
@@ -69,6 +86,9 @@ such cases is refused (exit 2), unless --allow-less-evidence.`;
 
 /** Parsed run-all flags. */
 export interface RunAllOptions {
+  readonly stack: StackName;
+  /** The platform id of this run's stack. */
+  readonly platform: string;
   readonly only: readonly string[];
   readonly trials: number;
   readonly out: string;
@@ -80,9 +100,16 @@ export interface RunAllOptions {
   readonly allowLessEvidence: boolean;
 }
 
-/** Parses run-all's flags; `null` means `--help`. */
-export function parseRunAllArgs(args: string[]): RunAllOptions | null {
+/**
+ * Parses run-all's flags; `null` means `--help`. `platform` gives the id of
+ * the stack this process runs on (asked only when `--out` is not given).
+ */
+export function parseRunAllArgs(
+  args: string[],
+  platform: () => string = () => platformId(thisStack(hostPosix())),
+): RunAllOptions | null {
   const { values } = parseFlags(args, {
+    stack: { type: "string" },
     only: { type: "string", multiple: true },
     trials: { type: "string" },
     out: { type: "string" },
@@ -93,10 +120,19 @@ export function parseRunAllArgs(args: string[]): RunAllOptions | null {
     help: { type: "boolean", short: "h" },
   });
   if (values.help) return null;
+  const stack = values.stack ?? "host";
+  if (!isStackName(stack)) {
+    throw new UsageError(
+      `unknown --stack ${stack} (stacks: ${STACK_NAMES.join(", ")})`,
+    );
+  }
+  const id = platform();
   return {
+    stack,
+    platform: id,
     only: values.only ?? [],
     trials: positiveInteger("--trials", values.trials ?? "3"),
-    out: values.out ?? platformFile(platformId()),
+    out: values.out ?? platformFile(id),
     outGiven: values.out !== undefined,
     pcap: values.pcap ?? null,
     list: values.list ?? false,
@@ -230,7 +266,7 @@ export function destination(
   tap: ReturnType<typeof openCapture>,
   localDir: string = LOCAL_DIR,
 ): Destination {
-  const existing = existingCases(options.out, platformId());
+  const existing = existingCases(options.out, options.platform);
   if (!("unavailable" in tap) || options.allowLessEvidence) {
     return { out: options.out, existing };
   }
@@ -248,6 +284,7 @@ export function destination(
   }
   return aside(
     options.out,
+    options.platform,
     why,
     "run as root to replace it, or pass --allow-less-evidence",
     localDir,
@@ -257,6 +294,7 @@ export function destination(
 /** The results sent to `localDir` instead of `from`, which is kept; why. */
 function aside(
   from: string,
+  platform: string,
   why: string,
   hint: string,
   localDir: string = LOCAL_DIR,
@@ -264,7 +302,7 @@ function aside(
   const out = `${localDir}/${basename(from)}`;
   return {
     out,
-    existing: existingCases(out, platformId()),
+    existing: existingCases(out, platform),
     redirected: `${why}; kept it and wrote ${out} instead (${hint})`,
   };
 }
@@ -304,7 +342,7 @@ function agreement(path: string, ran: readonly CaseResult[]): string {
 export function main(
   args: string[],
   experiments: readonly Experiment[],
-): number {
+): number | Promise<number> {
   let capture: ReturnType<typeof openCapture> | undefined;
   try {
     const options = parseRunAllArgs(args);
@@ -317,6 +355,7 @@ export function main(
       console.log(cases.map((c) => c.id).join("\n"));
       return 0;
     }
+    if (options.stack !== "host") return onStack(options.stack, args);
     const posix = hostPosix();
     capture = options.noWire
       ? { unavailable: "not captured: run with --no-wire" }
@@ -372,6 +411,7 @@ export function main(
     ) {
       target = aside(
         target.out,
+        options.platform,
         `${plural(lost.length, "case")} in ${target.out} hold ` +
           `${[...new Set(lost.flatMap((l) => l.kinds))].join(" and ")} ` +
           `evidence this run did not record`,
@@ -423,6 +463,24 @@ export function main(
   }
 }
 
+/**
+ * Runs run-all with `args` on a launched stack; a stack this machine cannot
+ * run is bad input: one line, exit 2.
+ */
+async function onStack(
+  stack: Exclude<StackName, "host">,
+  args: readonly string[],
+): Promise<number> {
+  const log = (line: string) => printError(PROGRAM, line);
+  try {
+    const ran = await launch(stack, args, invocationDir(), log);
+    if ("code" in ran) return ran.code;
+    throw new UsageError(`cannot run --stack ${stack} here: ${ran.skipped}`);
+  } catch (e) {
+    return failureExitCode(PROGRAM, "run-all", e);
+  }
+}
+
 /** The summary line saying whether the wire was captured, or why not. */
 function wireSummary(
   cases: readonly CaseResult[],
@@ -439,4 +497,4 @@ function wireSummary(
       : "");
 }
 
-if (import.meta.main) Deno.exit(main(Deno.args, EXPERIMENTS));
+if (import.meta.main) Deno.exit(await main(Deno.args, EXPERIMENTS));

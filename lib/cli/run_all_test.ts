@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { RUN_ALL_PERMISSIONS, runScript } from "../testing/subprocess.ts";
 import { EXPERIMENTS } from "../../experiments/mod.ts";
 import { readResults, type Results, writeResults } from "../results/format.ts";
-import { platformId } from "../results/platform_info.ts";
 import { destination, type RunAllOptions, selectCases } from "./run_all.ts";
 
 const script = new URL("./run_all.ts", import.meta.url).pathname;
@@ -241,7 +240,7 @@ Deno.test("destination() sends the default file's results to the local folder wh
   const results = (wire: [] | null): Results => ({
     schemaVersion: 2,
     platform: {
-      id: platformId(),
+      id: "linux-x86_64-6.18",
       os: Deno.build.os as "linux",
       osRelease: "x",
       arch: Deno.build.arch,
@@ -258,6 +257,8 @@ Deno.test("destination() sends the default file's results to the local folder wh
     }],
   });
   const options = (outGiven: boolean): RunAllOptions => ({
+    stack: "host",
+    platform: "linux-x86_64-6.18",
     only: [],
     trials: 1,
     out,

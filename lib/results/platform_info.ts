@@ -11,6 +11,7 @@
 import type { Errno } from "../../ffi/errno.ts";
 import type { Posix, ValueOutcome } from "../../ffi/posix.ts";
 import type { Platform } from "./format.ts";
+import { currentStack, type Stack, stackIdPart } from "./stack.ts";
 
 /**
  * Linux sysctls that change what teardown looks like, read from
@@ -73,9 +74,32 @@ export interface SysctlReport {
   readonly unavailable: string | null;
 }
 
-/** The platform id: `<os>-<arch>`, as in `linux-x86_64`. */
-export function platformId(): string {
-  return `${Deno.build.os}-${Deno.build.arch}`;
+/**
+ * The platform id: `<os>-<arch>`, then what tells the stack apart where
+ * there is a choice of them: the kernel series on Linux
+ * (`linux-x86_64-6.18`, `linux-x86_64-6.1`), gVisor and its date
+ * (`linux-x86_64-gvisor-20221219`). Other OSes keep `<os>-<arch>`.
+ */
+export function platformId(
+  stack: Stack,
+  os: string = Deno.build.os,
+  arch: string = Deno.build.arch,
+): string {
+  const part = stackIdPart(stack);
+  return part === null ? `${os}-${arch}` : `${os}-${arch}-${part}`;
+}
+
+/** The kernel release of this machine (see {@linkcode resolveOsRelease}). */
+export function osRelease(posix: Posix): string {
+  return resolveOsRelease(() => Deno.osRelease(), () => posix.kernelRelease());
+}
+
+/**
+ * The stack this process runs on: the launcher's hand-over, else the
+ * host's kernel.
+ */
+export function thisStack(posix: Posix): Stack {
+  return currentStack(posix.table.os, osRelease(posix));
 }
 
 /** `ENOENT: not on this kernel`, `EACCES: Permission denied`, …. */
@@ -224,16 +248,21 @@ function isRoot(): boolean | null {
   }
 }
 
-/** The `platform` block for this machine. */
-export function describePlatform(posix: Posix, command: string): Platform {
+/**
+ * The `platform` block for this machine, on `stack`; `pollRdhup` as the
+ * engine's probe found it, when it probed.
+ */
+export function describePlatform(
+  posix: Posix,
+  command: string,
+  stack: Stack = thisStack(posix),
+  pollRdhup?: boolean,
+): Platform {
   const report = readSysctls(posix);
   const platform: Platform = {
-    id: platformId(),
+    id: platformId(stack),
     os: posix.table.os,
-    osRelease: resolveOsRelease(
-      () => Deno.osRelease(),
-      () => posix.kernelRelease(),
-    ),
+    osRelease: osRelease(posix),
     arch: Deno.build.arch,
     deno: Deno.version.deno,
     libc: posix.libcVersion(),
@@ -248,5 +277,7 @@ export function describePlatform(posix: Posix, command: string): Platform {
   if (report.unavailable !== null) {
     platform.sysctlsUnavailable = report.unavailable;
   }
+  platform.stack = stack;
+  if (pollRdhup !== undefined) platform.pollRdhup = pollRdhup;
   return platform;
 }
