@@ -4,7 +4,14 @@ import { runScript } from "../testing/subprocess.ts";
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** The commands `--help` is checked for, by task name. */
-const TASKS = ["run-all", "matrix", "report", "bench", "lint-workflows"];
+const TASKS = [
+  "run-all",
+  "stacks",
+  "matrix",
+  "report",
+  "bench",
+  "lint-workflows",
+];
 
 /** The longest line a usage text may have. */
 const WIDTH = 100;
