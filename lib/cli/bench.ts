@@ -20,17 +20,24 @@ import { startProgress } from "./progress.ts";
 import { outputWidth, renderFittedTable } from "./table.ts";
 import { DEFAULT_TRIAL_OPTIONS } from "../engine/trial.ts";
 import { EXPERIMENTS } from "../../experiments/mod.ts";
+import { STACK_NAMES } from "../results/stack.ts";
+import { RUN_ALL_PERMISSIONS, RUN_ALL_SCRIPT } from "../stacks/launcher.ts";
+import { runBounded } from "../stacks/process.ts";
 
-const USAGE = `Usage: deno task bench [--rounds N] [--trials N]
+const USAGE = `Usage: deno task bench [--rounds N] [--trials N] [--no-stacks]
 
 Times every experiment as run-all runs it, the cost of one FFI call and of
 one readLeftovers() (the kernel's sockets for a trial's 4-tuple). Shows
 which experiment and round it is at on stderr, when that is a terminal.
+Then times one whole run-all on each TCP stack this machine can run (the
+host, linux-6.1 under QEMU, gvisor): wall time including the stack's start,
+and the run's own time inside it.
 
-  --rounds N  how many times every case runs (default 5); the median round
-              and the range are shown
-  --trials N  trials per case (default 3, as run-all)
-  --help      show this help`;
+  --rounds N   how many times every case runs (default 5); the median round
+               and the range are shown
+  --trials N   trials per case (default 3, as run-all)
+  --no-stacks  skip the whole runs on each stack
+  --help       show this help`;
 
 /** Median of a non-empty list. */
 function median(values: number[]): number {
@@ -50,10 +57,11 @@ function timeRow(name: string, cases: number, times: number[]): string[] {
   ];
 }
 
-function main(args: string[]): number {
+async function main(args: string[]): Promise<number> {
   const { values } = parseFlags(args, {
     rounds: { type: "string" },
     trials: { type: "string" },
+    "no-stacks": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -161,13 +169,76 @@ function main(args: string[]): number {
       ]]),
     ], { width }),
   );
+  if (!values["no-stacks"]) {
+    const timed = await timeStacks(trials);
+    console.log(
+      `\nOne whole run-all per stack (${plural(trials, "trial")} per case, ` +
+        `every experiment, results to a temporary folder):\n`,
+    );
+    console.log(renderFittedTable(
+      ["stack", "wall", "run inside", "note"],
+      timed,
+      { width },
+    ));
+  }
   return 0;
+}
+
+/** The run's own time from run-all's summary line (`… in 7.53 s`). */
+export function runSeconds(stdout: string): number | null {
+  const m = /^\d+ cases? × \d+ trials? in (\d+(?:\.\d+)?) s/m.exec(stdout);
+  return m === null ? null : Number(m[1]);
+}
+
+/** Times one whole `run-all --stack NAME` per stack: rows for the table. */
+async function timeStacks(trials: number): Promise<string[][]> {
+  const dir = Deno.makeTempDirSync({ prefix: "escoteria-bench-" });
+  const rows: string[][] = [];
+  try {
+    for (const stack of STACK_NAMES) {
+      const t0 = performance.now();
+      const out = await runBounded(Deno.execPath(), {
+        args: [
+          "run",
+          ...RUN_ALL_PERMISSIONS,
+          "--allow-run",
+          RUN_ALL_SCRIPT,
+          "--stack",
+          stack,
+          "--trials",
+          String(trials),
+          "--out",
+          `${dir}/${stack}.json`,
+        ],
+        deadlineMs: 20 * 60_000,
+        env: { NO_COLOR: "1", COLUMNS: "100" },
+      });
+      const wall = (performance.now() - t0) / 1000;
+      const inside = runSeconds(out.stdout);
+      const line = out.stderr.trim().split("\n").at(-1) ?? "";
+      rows.push(
+        out.code === 0
+          ? [
+            stack,
+            `${wall.toFixed(1)} s`,
+            inside === null ? "-" : `${inside.toFixed(1)} s`,
+            stack === "host"
+              ? "Deno's start included"
+              : "start and bring-back included",
+          ]
+          : [stack, "-", "-", `not run: ${line.replace(/^run-all: /, "")}`],
+      );
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+  return rows;
 }
 
 if (import.meta.main) {
   let code: number;
   try {
-    code = main(Deno.args);
+    code = await main(Deno.args);
   } catch (e) {
     code = failureExitCode("bench", "bench", e);
   }

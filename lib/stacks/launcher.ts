@@ -28,7 +28,11 @@ export interface Launcher {
   runAll(args: readonly string[], cwd: string, log: Log): Promise<number>;
 }
 
-/** The permissions `deno task run-all` grants (deno.json says the same). */
+/**
+ * The permissions a run of run-all on one stack needs: `deno task run-all`
+ * grants these and `--allow-run` (for launching other stacks), which a run
+ * inside a stack does not need.
+ */
 export const RUN_ALL_PERMISSIONS = [
   "--allow-ffi",
   "--allow-read",

@@ -14,14 +14,7 @@ export interface CommandOutput {
   readonly stderr: string;
 }
 
-/** The permissions `deno task run-all` grants. */
-export const RUN_ALL_PERMISSIONS = [
-  "--allow-ffi",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-sys",
-] as const;
+export { RUN_ALL_PERMISSIONS } from "../stacks/launcher.ts";
 
 /** Runs `script` with `permissions` and `args`; colour off. */
 export async function runScript(
