@@ -1,0 +1,118 @@
+/**
+ * The article on every launched stack, end to end through `run-all
+ * --stack NAME`: as root each must give 6 cases with every headline
+ * observation, no trial error, and its stack named in the platform block;
+ * without root each must refuse in one line with exit 2. A stack whose
+ * Debian package is missing is skipped on a developer's machine (the run
+ * would install it) and fails under CI, where `.ci/run` installs them.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { article } from "../../experiments/article.ts";
+import { readResults, type Results } from "../results/format.ts";
+import { platformId } from "../results/platform_info.ts";
+import type { StackName } from "../results/stack.ts";
+import { RUN_ALL_PERMISSIONS, runScript } from "../testing/subprocess.ts";
+import { isRoot } from "./debian.ts";
+import { RUN_ALL_SCRIPT } from "./launcher.ts";
+import { which } from "./process.ts";
+
+/** The program each launched stack's package installs. */
+const NEEDS: Record<Exclude<StackName, "host">, string> = {
+  gvisor: "runsc",
+  "linux-6.1": "qemu-system-x86_64",
+};
+
+function missing(stack: Exclude<StackName, "host">): boolean {
+  if (!isRoot() || which(NEEDS[stack]) !== null) return false;
+  const message = `${NEEDS[stack]} is not installed: --stack ${stack} ` +
+    `is not run end to end`;
+  if (Deno.env.get("CI")) throw new Error(`${message} (CI requires it)`);
+  console.warn(`${message}; skipped`);
+  return true;
+}
+
+async function articleOn(
+  stack: Exclude<StackName, "host">,
+): Promise<
+  { code: number; stdout: string; stderr: string; results?: Results }
+> {
+  const dir = Deno.makeTempDirSync({ prefix: `escoteria-${stack}-` });
+  try {
+    const out = `${dir}/r.json`;
+    const r = await runScript(
+      RUN_ALL_SCRIPT,
+      [...RUN_ALL_PERMISSIONS, "--allow-run"],
+      ["--stack", stack, "--only", "article", "--out", out],
+    );
+    let results: Results | undefined;
+    try {
+      results = readResults(out);
+    } catch { /* checked by the caller */ }
+    return { ...r, ...(results ? { results } : {}) };
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+/** Checks what every stack's article run must show. */
+function assertArticle(
+  results: Results | undefined,
+  stack: StackName,
+): Results {
+  assert.ok(results, "no results file");
+  assert.equal(results.platform.stack?.name, stack);
+  assert.equal(results.cases.length, 6);
+  for (const c of results.cases) {
+    for (const t of c.trials) {
+      assert.equal(t.error, undefined, `${c.id}: ${t.error}`);
+    }
+    for (const key of article.headline) {
+      assert.ok(key in c.observations, `${c.id}: ${key} missing`);
+      assert.notEqual(c.observations[key], "", `${c.id}: ${key} empty`);
+    }
+  }
+  return results;
+}
+
+for (const stack of ["gvisor", "linux-6.1"] as const) {
+  Deno.test({
+    name: `run-all --stack ${stack} --only article`,
+    ignore: missing(stack),
+    fn: async () => {
+      const r = await articleOn(stack);
+      if (!isRoot()) {
+        assert.equal(r.code, 2);
+        assert.match(
+          r.stderr,
+          new RegExp(`^run-all: cannot run --stack ${stack} here: `),
+        );
+        assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+        return;
+      }
+      assert.equal(r.code, 0, r.stderr);
+      const results = assertArticle(r.results, stack);
+      const p = results.platform;
+      assert.equal(p.id, platformId(p.stack!, p.os, p.arch));
+      if (stack === "gvisor") {
+        assert.equal(p.stack?.kind, "gvisor");
+        assert.match(p.id, /^linux-x86_64-gvisor-\d{8}$/);
+        assert.equal(p.pollRdhup, false);
+        const values = results.cases.flatMap((c) =>
+          Object.values(c.observations)
+        );
+        assert.ok(!values.some((v) => String(v).includes("POLLRDHUP")));
+      } else {
+        assert.equal(p.stack?.kind, "linux");
+        assert.match(p.osRelease, /^6\.1\./);
+        assert.equal(p.id, "linux-x86_64-6.1");
+        // Capture and sock_diag work in the guest.
+        for (const c of results.cases) {
+          for (const t of c.trials) assert.ok(Array.isArray(t.wire), c.id);
+        }
+      }
+    },
+  });
+}
