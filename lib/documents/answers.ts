@@ -1,6 +1,7 @@
 /**
- * The answers people come for, derived from the platform files alone: how
- * the peer finds out that the connection is gone, when close() sends an RST
+ * The answers people come for, derived from the platform files alone: what
+ * differs between the stacks run (`stack_differences.ts`), how the peer
+ * finds out that the connection is gone, when close() sends an RST
  * instead of a FIN, what SHUT_RD does, whether getpeername() (the article's
  * `connected()`) tells anything, and what the calls report once a reset has
  * arrived. One table per question, a column per platform; each cell names
@@ -31,7 +32,9 @@ import type {
   Segment,
 } from "../results/format.ts";
 import { compareIds } from "../results/format.ts";
+import { inPlatformOrder } from "./platform_order.ts";
 import { type Reveal, revealsOf, watchPlan } from "./reveals.ts";
+import { stacksAnswer } from "./stack_differences.ts";
 
 /** One cell: its text, and the case it comes from (to link), if any. */
 export interface AnswerCell {
@@ -644,16 +647,15 @@ function factorValues(experiment: Experiment, name: string): string[] {
 }
 
 /**
- * Answers the questions over `results` (platforms in id order; a column
- * each, transcribed ones included where they hold the cases).
+ * Answers the questions over `results` (platforms in
+ * {@linkcode inPlatformOrder}; a column each, transcribed ones included
+ * where they hold the cases), what differs between stacks first.
  */
 export function buildAnswers(
   results: readonly Results[],
   experiments: readonly Experiment[],
 ): Answers {
-  const sorted = [...results].sort((a, b) =>
-    compareIds(a.platform.id, b.platform.id)
-  );
+  const sorted = inPlatformOrder(results);
   const index = sorted.map((r) => new Map(r.cases.map((c) => [c.id, c])));
   const watched = experiments.find((e) => e.watch);
   const sightingOf = watched ? sightings(watched) : null;
@@ -664,10 +666,14 @@ export function buildAnswers(
     getpeername(index, experiments, sightingOf),
     afterReset(index, experiments),
   ].filter((a) => a !== null);
+  const stacks = stacksAnswer(sorted, experiments);
   return {
-    answers: drafts.flatMap((d) => {
-      const answer = narrow(d, sorted.map((r) => r.platform));
-      return answer ? [answer] : [];
-    }),
+    answers: [
+      ...(stacks ? [stacks] : []),
+      ...drafts.flatMap((d) => {
+        const answer = narrow(d, sorted.map((r) => r.platform));
+        return answer ? [answer] : [];
+      }),
+    ],
   };
 }

@@ -1,14 +1,18 @@
 /**
  * The {@linkcode Answers} as Markdown, for the top of `REPORT.md` and
- * `MATRIX.md`: a heading per question, how to read it, each platform's
- * counts, and the table, every cell linked to the case it comes from.
+ * `MATRIX.md`: a heading per question, each platform's counts (the answer
+ * in one sentence, where there is one), how to read the table, and the
+ * table (if it has rows), every cell linked to the case it
+ * comes from. Columns are headed by platform id and stack name.
  *
  * @module
  */
 
 import { answerAnchor } from "./anchors.ts";
 import type { Answer, AnswerCell, Answers } from "./answers.ts";
-import { markdownText } from "./report/escape.ts";
+import type { Platform } from "../results/format.ts";
+import { markdownCode, markdownText } from "./report/escape.ts";
+import { stackName } from "./stack_text.ts";
 
 /** Where a case's cell links to, or `null` for no link. */
 export type CaseLink = (caseId: string) => string | null;
@@ -19,6 +23,12 @@ function cell(c: AnswerCell, link: CaseLink): string {
   return href === null ? text : `[${text}](${href})`;
 }
 
+/** A platform's column heading: `` `linux-x86_64-6.18` (host) ``. */
+export function platformHeading(p: Platform): string {
+  const name = stackName(p);
+  return `${markdownCode(p.id)}${name ? ` (${markdownText(name)})` : ""}`;
+}
+
 function row(cells: readonly string[]): string {
   return `| ${cells.join(" | ")} |`;
 }
@@ -26,24 +36,29 @@ function row(cells: readonly string[]): string {
 function answerSection(a: Answer, link: CaseLink, level: number): string {
   const { platforms } = a;
   const counts = a.summary.flatMap((s, i) =>
-    s ? [`- \`${platforms[i]!.id}\`: ${markdownText(s)}`] : []
+    s ? [`- ${platformHeading(platforms[i]!)}: ${markdownText(s)}`] : []
   );
   const header = [
     markdownText(a.rowHeading),
-    ...platforms.map((p) => `\`${p.id}\``),
+    ...platforms.map(platformHeading),
   ];
+  const table = a.rows.length
+    ? [
+      "",
+      row(header),
+      row(header.map(() => "---")),
+      ...a.rows.map((r) =>
+        row([markdownText(r.label), ...r.cells.map((c) => cell(c, link))])
+      ),
+    ]
+    : [];
   return [
     `<a id="${answerAnchor(a.id)}"></a>`,
     `${"#".repeat(level)} ${markdownText(a.question)}`,
     "",
+    ...(counts.length ? [...counts, ""] : []),
     markdownText(a.how),
-    ...(counts.length ? ["", ...counts] : []),
-    "",
-    row(header),
-    row(header.map(() => "---")),
-    ...a.rows.map((r) =>
-      row([markdownText(r.label), ...r.cells.map((c) => cell(c, link))])
-    ),
+    ...table,
   ].join("\n");
 }
 

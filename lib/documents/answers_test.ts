@@ -5,7 +5,7 @@ import { readResults, type Results } from "../results/format.ts";
 import { type Answer, buildAnswers } from "./answers.ts";
 
 const LINUX = readResults(
-  new URL("../../results/linux-x86_64.json", import.meta.url).pathname,
+  new URL("../../results/linux-x86_64-6.18.json", import.meta.url).pathname,
 );
 
 function answer(results: readonly Results[], id: string): Answer {
@@ -35,6 +35,7 @@ const teardownId = (params: Record<string, string>) =>
   caseId("teardown", params);
 
 Deno.test("the answers open with how the peer finds out, and count only teardowns that sent something", () => {
+  // One run platform: nothing to compare stacks with, so no stacks answer.
   const answers = buildAnswers([LINUX], EXPERIMENTS).answers;
   assert.equal(answers[0]?.id, "find-out");
   const a = answers[0]!;
@@ -97,11 +98,13 @@ Deno.test("a platform is a column only in the answers it has data for", () => {
   const columns = Object.fromEntries(
     answers.map((a) => [a.id, a.platforms.map((p) => p.id)]),
   );
-  assert.deepEqual(columns["find-out"], ["linux-x86_64"]);
+  assert.deepEqual(columns["find-out"], ["linux-x86_64-6.18"]);
   assert.deepEqual(columns.getpeername, [
-    "linux-x86_64",
+    "linux-x86_64-6.18",
     "linux-x86_64-article",
   ]);
+  // The second Linux run is compared with the first: the only stacks column.
+  assert.deepEqual(columns.stacks, ["linux-x86_64-article"]);
   // Rows no platform has data for are left out.
   assert.ok(
     answers.every((a) =>
@@ -134,5 +137,34 @@ Deno.test("actors that disagree get a cell each, and a case without wire says so
   assert.match(
     a.summary[0]!,
     /\(1 without wire evidence, counted by what the peer saw\)/,
+  );
+});
+
+Deno.test("the answers open with what differs between stacks once two of an OS were run, columns in platform order", () => {
+  const gvisor = twin("linux-x86_64-gvisor-20221219", (r) => {
+    r.platform.stack = {
+      name: "gvisor",
+      kind: "gvisor",
+      version: "0.0~20221219.0",
+      ran: "in runsc",
+    };
+  });
+  const plain = twin("linux-x86_64", (r) => delete r.platform.stack);
+  const answers = buildAnswers([plain, gvisor, LINUX], EXPERIMENTS).answers;
+  assert.equal(answers[0]?.id, "stacks");
+  assert.deepEqual(
+    answers.map((a) => a.platforms.map((p) => p.id)),
+    [
+      ["linux-x86_64-gvisor-20221219", "linux-x86_64"],
+      ...answers.slice(1).map(() => [
+        "linux-x86_64-6.18",
+        "linux-x86_64-gvisor-20221219",
+        "linux-x86_64",
+      ]),
+    ],
+  );
+  assert.match(
+    answers[0]!.summary[0]!,
+    /^identical to linux-x86_64-6\.18 \(host\) in all 108 cases both ran\.$/,
   );
 });

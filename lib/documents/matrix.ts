@@ -17,8 +17,14 @@ import {
   type Experiment,
   type Watch,
 } from "../engine/scenario.ts";
-import { compareIds, type Results, type Segment } from "../results/format.ts";
+import {
+  compareIds,
+  type Results,
+  type Segment,
+  type Stack,
+} from "../results/format.ts";
 import { type Answers, buildAnswers } from "./answers.ts";
+import { inPlatformOrder } from "./platform_order.ts";
 import { type Reveal, revealsOf, watchPlan } from "./reveals.ts";
 
 /** The matrix format this code writes. */
@@ -72,6 +78,8 @@ export interface MatrixPlatform {
   readonly id: string;
   readonly os: string;
   readonly osRelease: string;
+  /** The TCP stack that answered, where the platform file names it. */
+  readonly stack?: Stack;
   readonly experiments: readonly MatrixExperiment[];
 }
 
@@ -259,16 +267,16 @@ function wireAsRoles(
 
 /**
  * The matrix of every platform file that was run (transcribed references
- * are the report's business), platforms in id order.
+ * are the report's business), platforms in {@linkcode inPlatformOrder}.
  */
 export function buildMatrix(
   platforms: readonly Results[],
   experiments: readonly Experiment[],
   supportedOses: readonly string[],
 ): Matrix {
-  const run = platforms
-    .filter((p) => p.platform.source === "run")
-    .sort((a, b) => compareIds(a.platform.id, b.platform.id));
+  const run = inPlatformOrder(
+    platforms.filter((p) => p.platform.source === "run"),
+  );
   return {
     matrixVersion: MATRIX_VERSION,
     answers: buildAnswers(run, experiments),
@@ -276,6 +284,7 @@ export function buildMatrix(
       id: results.platform.id,
       os: results.platform.os,
       osRelease: results.platform.osRelease,
+      ...(results.platform.stack ? { stack: results.platform.stack } : {}),
       experiments: experiments.flatMap((e) => {
         const m = experimentMatrix(results, e);
         return m ? [m] : [];

@@ -1,6 +1,7 @@
 /**
- * Renders the {@linkcode Matrix} as `results/MATRIX.md`: per platform, the
- * answer to "how does the peer find out?" first, then every experiment's
+ * Renders the {@linkcode Matrix} as `results/MATRIX.md`: the answers over
+ * the platforms run first; per platform (in platform order, its stack
+ * named) the answer to "how does the peer find out?", then every experiment's
  * observations as one table per checkpoint. Everything is generated from the
  * data; the same matrix always gives the same bytes.
  *
@@ -19,6 +20,7 @@ import { parseObservationKey } from "../engine/keys.ts";
 import { type Observation, OBSERVERS } from "../engine/observers.ts";
 import { answerAnchor, caseAnchor } from "./anchors.ts";
 import { renderAnswersMarkdown } from "./answers_markdown.ts";
+import { STACK_KIND_NAMES } from "./stack_text.ts";
 
 /** A Markdown table cell: `|` escaped, newlines flattened. */
 export function mdCell(text: string): string {
@@ -152,7 +154,12 @@ function observationsSection(e: MatrixExperiment): string {
 }
 
 function platformSection(p: MatrixPlatform): string {
-  const parts = [`## ${p.id}\n\nKernel release ${p.osRelease}.`];
+  const stack = p.stack
+    ? ` Stack: ${p.stack.name}, ${
+      STACK_KIND_NAMES[p.stack.kind]
+    } ${p.stack.version}, ${p.stack.ran}.`
+    : "";
+  const parts = [`## ${p.id}\n\nKernel release ${p.osRelease}.${stack}`];
   for (const e of p.experiments) {
     parts.push(`### ${e.name}\n\n${e.intent}`);
     if (e.findings) {
@@ -167,8 +174,10 @@ function platformSection(p: MatrixPlatform): string {
 
 /** The whole of `MATRIX.md`: the answers, then every platform run. */
 export function renderMatrixMarkdown(matrix: Matrix): string {
-  const run = matrix.platforms.map((p) => `\`${p.id}\``).join(", ") ||
-    "none";
+  const run =
+    matrix.platforms.map((p) =>
+      `\`${p.id}\`${p.stack ? ` (${p.stack.name})` : ""}`
+    ).join(", ") || "none";
   const untested = matrix.untested.join(", ") || "none";
   const answers = renderAnswersMarkdown(
     matrix.answers,

@@ -234,3 +234,55 @@ Deno.test("watchPlan() finds the watcher's sends and the checkpoints reached aft
   assert.deepEqual(watchPlan("actor", teardown.checkpoints, steps).sends, []);
   assert.deepEqual(watchPlan("peer", [], []).afterSending, []);
 });
+
+Deno.test("buildMatrix() puts the host stack first and names every stack, in matrix.json and MATRIX.md", () => {
+  const host = platform("linux-x86_64-6.18", [
+    toyCase({ actor: "client", shutdown: "wr" }, SHUT_WR_SEEN),
+  ]);
+  host.platform.stack = {
+    name: "host",
+    kind: "linux",
+    version: "6.18.44",
+    ran: "on the host",
+  };
+  const gvisor = structuredClone(host);
+  gvisor.platform.id = "linux-x86_64-gvisor-20221219";
+  gvisor.platform.stack = {
+    name: "gvisor",
+    kind: "gvisor",
+    version: "0.0~20221219.0",
+    ran: "in runsc",
+  };
+  gvisor.cases[0]!.trials[0]!.observations = {
+    ...SHUT_WR_SEEN,
+    "peer.tcp_state.after": "CLOSED",
+  };
+  gvisor.cases[0]!.observations = gvisor.cases[0]!.trials[0]!.observations;
+  const matrix = buildMatrix([gvisor, host], [toy], ["linux"]);
+  assert.deepEqual(
+    matrix.platforms.map((p) => [p.id, p.stack?.name]),
+    [
+      ["linux-x86_64-6.18", "host"],
+      ["linux-x86_64-gvisor-20221219", "gvisor"],
+    ],
+  );
+  const [stacks] = matrix.answers.answers;
+  assert.equal(stacks?.id, "stacks");
+  assert.deepEqual(stacks?.summary, [
+    "1 of 1 cases both ran differ from linux-x86_64-6.18 (host) in " +
+    "observations, 0 on the wire; 0 identical.",
+  ]);
+  const md = renderMatrixMarkdown(matrix);
+  assert.match(
+    md,
+    /^Platforms run: `linux-x86_64-6\.18` \(host\), `linux-x86_64-gvisor-20221219` \(gvisor\)\./m,
+  );
+  assert.match(
+    md,
+    /^Kernel release 1\. Stack: gvisor, gVisor 0\.0~20221219\.0, in runsc\.$/m,
+  );
+  assert.match(
+    md,
+    /\| \[peer\.tcp\\_state\.after CLOSED \(host: CLOSE\\_WAIT\)\]\(REPORT\.md#case-toy-actor-client-shutdown-wr\) \|/,
+  );
+});

@@ -29,6 +29,8 @@ Deno.test("readPlatforms() reads every file it is given", () => {
   const loaded = readPlatforms(platformFiles(INPUTS));
   assert.deepEqual(loaded.map((r) => r.platform.id), [
     "freebsd-amd64",
+    "linux-x86_64-6.1",
+    "linux-x86_64-gvisor-20221219",
     "linux-x86_64",
   ]);
 });

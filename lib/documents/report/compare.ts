@@ -4,7 +4,10 @@
  * platforms disagree, and the wire each platform saw. A platform without a
  * value (not observed, not transcribed, case not run) shows as absent and
  * never counts as a difference; a difference needs two platforms that both
- * have a value, and different ones.
+ * have a value, and different ones. Platforms are compared on their first
+ * trial; where a platform's own trials disagree (`stable: false`), each
+ * distinct value is kept with the trials that saw it, so a stack that
+ * varies is never shown as one value.
  *
  * @module
  */
@@ -17,7 +20,7 @@ import type {
   Segment,
   TrialResult,
 } from "../../results/format.ts";
-import { compareIds } from "../../results/format.ts";
+import { canonical, compareIds } from "../../results/format.ts";
 import {
   expandCases,
   type Experiment,
@@ -28,6 +31,7 @@ import {
 import { observationKey } from "../../engine/keys.ts";
 import type { LadderMark } from "./ladder.ts";
 import { listSteps, summariseSteps } from "./explain.ts";
+import { inPlatformOrder } from "../platform_order.ts";
 
 /** Every OS escoteria knows, with the name people use for it. */
 export const OS_NAMES: Record<Platform["os"], string> = {
@@ -37,6 +41,13 @@ export const OS_NAMES: Record<Platform["os"], string> = {
   openbsd: "OpenBSD",
 };
 
+/** Trials that saw the same value, in the order values first appeared. */
+export interface Variant<T> {
+  /** 1-based trial numbers. */
+  readonly trials: readonly number[];
+  readonly value: T;
+}
+
 /** One observation key across the platforms, in platform order. */
 export interface Row {
   readonly key: string;
@@ -44,13 +55,28 @@ export interface Row {
   readonly values: readonly (Observation | undefined)[];
   /** Per platform: the trials disagreed on this key. */
   readonly unstable: readonly boolean[];
+  /** Per platform whose trials disagreed: each value and who saw it. */
+  readonly variants:
+    readonly (readonly Variant<Observation | undefined>[] | undefined)[];
   readonly differs: boolean;
 }
 
 /** The wire per platform: its first trial with wire evidence, in notation. */
 export interface WireRow {
   readonly values: readonly (string | undefined)[];
+  /** Per platform whose trials disagreed on the wire: each distinct wire. */
+  readonly variants:
+    readonly (readonly Variant<string | undefined>[] | undefined)[];
   readonly differs: boolean;
+}
+
+/** How one platform's trials of a case agreed. */
+export interface TrialAgreement {
+  readonly trials: number;
+  /** What they disagreed on (the case's `unstableKeys`); empty if nothing. */
+  readonly disagree: readonly string[];
+  /** Each distinct leftovers, when the trials disagreed on them. */
+  readonly leftovers?: readonly Variant<string>[];
 }
 
 /** One case across the platforms. */
@@ -69,6 +95,8 @@ export interface CaseComparison {
   readonly wire: WireRow;
   /** Each platform's trials; `undefined` where it has not this case. */
   readonly trials: readonly (readonly TrialResult[] | undefined)[];
+  /** Whether each platform's trials agreed; `undefined` without the case. */
+  readonly agreement: readonly (TrialAgreement | undefined)[];
   /** Indices of the platforms that have this case. */
   readonly platforms: readonly number[];
   /** Trials that stopped early: `<platform>, trial <n>: <error>`. */
@@ -89,7 +117,7 @@ export interface ExperimentComparison {
   readonly cases: readonly CaseComparison[];
 }
 
-/** The whole comparison, platforms ordered by id. */
+/** The whole comparison, platforms in {@linkcode inPlatformOrder}. */
 export interface Comparison {
   readonly platforms: readonly Platform[];
   /** OSes no platform file was run on, with what exists for them. */
@@ -120,12 +148,84 @@ export function wireNotation(
   }`;
 }
 
+/** A trial's wire in notation; `undefined` without wire evidence. */
+export function trialWire(t: TrialResult): string | undefined {
+  return Array.isArray(t.wire)
+    ? wireNotation(t.wire, t.wireCleanupAt)
+    : undefined;
+}
+
+/** A trial's leftovers as text: `server TIME_WAIT`, `none`, or why none. */
+export function trialLeftovers(t: TrialResult): string {
+  if (!t.leftovers) return t.leftoversUnavailable ?? "not read";
+  return t.leftovers.length === 0
+    ? "none"
+    : t.leftovers.map((l) => `${l.side} ${l.state}`).join(", ");
+}
+
+/**
+ * Groups trials by what `valueOf` gives (compared as canonical JSON), in
+ * the order the values first appear.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { distinctValues } from "./compare.ts";
+ * const trials = [1, 2, 1].map((n) => ({ endpoints: null, observations: { k: n } }));
+ * assert.deepEqual(distinctValues(trials, (t) => t.observations.k), [
+ *   { trials: [1, 3], value: 1 },
+ *   { trials: [2], value: 2 },
+ * ]);
+ * ```
+ */
+export function distinctValues<T>(
+  trials: readonly TrialResult[],
+  valueOf: (t: TrialResult) => T,
+): Variant<T>[] {
+  const seen = new Map<string, { trials: number[]; value: T }>();
+  trials.forEach((t, i) => {
+    const value = valueOf(t);
+    const key = JSON.stringify([canonical(value)]);
+    const found = seen.get(key);
+    if (found) found.trials.push(i + 1);
+    else seen.set(key, { trials: [i + 1], value });
+  });
+  return [...seen.values()];
+}
+
+/** The variants of `valueOf` where `key` is unstable and they differ. */
+function variantsOf<T>(
+  c: CaseResult | undefined,
+  key: string,
+  valueOf: (t: TrialResult) => T,
+): Variant<T>[] | undefined {
+  if (!c?.unstableKeys?.includes(key)) return undefined;
+  const variants = distinctValues(c.trials, valueOf);
+  return variants.length > 1 ? variants : undefined;
+}
+
 /** The first trial's wire that was captured, in notation. */
 function caseWire(c: CaseResult | undefined): string | undefined {
   const trial = c?.trials.find((t) => Array.isArray(t.wire));
-  return trial?.wire
-    ? wireNotation(trial.wire, trial.wireCleanupAt)
-    : undefined;
+  return trial ? trialWire(trial) : undefined;
+}
+
+/** What a platform's trials of a case disagreed on, rows' keys first. */
+function agreementOf(
+  c: CaseResult,
+  keys: readonly string[],
+): TrialAgreement {
+  const unstable = c.unstableKeys ?? [];
+  const disagree = [
+    ...keys.filter((k) => unstable.includes(k)),
+    ...unstable.filter((k) => !keys.includes(k)),
+  ];
+  const leftovers = variantsOf(c, "leftovers", trialLeftovers);
+  return {
+    trials: c.trials.length,
+    disagree,
+    ...(leftovers ? { leftovers } : {}),
+  };
 }
 
 function differs(values: readonly unknown[]): boolean {
@@ -156,11 +256,18 @@ function compareCase(
       key,
       values,
       unstable: found.map((c) => c?.unstableKeys?.includes(key) ?? false),
+      variants: found.map((c) =>
+        variantsOf(c, key, (t) => t.observations[key])
+      ),
       differs: differs(values),
     };
   });
   const wireValues = found.map(caseWire);
-  const wire = { values: wireValues, differs: differs(wireValues) };
+  const wire = {
+    values: wireValues,
+    variants: found.map((c) => variantsOf(c, "wire", trialWire)),
+    differs: differs(wireValues),
+  };
   return {
     id,
     params,
@@ -177,6 +284,7 @@ function compareCase(
     rows,
     wire,
     trials: found.map((c) => c?.trials),
+    agreement: found.map((c) => c ? agreementOf(c, ordered) : undefined),
     platforms: found.flatMap((c, i) => c ? [i] : []),
     errors: found.flatMap((c, i) =>
       (c?.trials ?? []).flatMap((t, n) =>
@@ -196,9 +304,7 @@ export function compareResults(
   results: readonly Results[],
   experiments: readonly Experiment[],
 ): Comparison {
-  const sorted = [...results].sort((a, b) =>
-    compareIds(a.platform.id, b.platform.id)
-  );
+  const sorted = inPlatformOrder(results);
   const byId = sorted.map((r) => new Map(r.cases.map((c) => [c.id, c])));
   const allIds = new Set(byId.flatMap((m) => [...m.keys()]));
   const names = [
@@ -258,6 +364,49 @@ export function compareResults(
 /** An observation as text; absent is `—`. */
 export function formatObservation(value: Observation | undefined): string {
   return value === undefined ? "—" : String(value);
+}
+
+/**
+ * Whether a platform's trials agreed, in words: `3 trials agree`, `1 trial`,
+ * or `trials disagree: server.recv, wire`, then each distinct leftovers with
+ * its trials (`leftovers: trials 1–2 none, trial 3 server TIME_WAIT`), as
+ * the report shows leftovers nowhere else. `brief`, for a matrix cell:
+ * `agree`, or `disagree: 2 keys, wire` (observation keys counted).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { agreementText } from "./compare.ts";
+ * const a = { trials: 3, disagree: ["peer.recv.after_close", "wire"] };
+ * assert.equal(agreementText(a), "trials disagree: peer.recv.after_close, wire");
+ * assert.equal(agreementText(a, "brief"), "disagree: 1 key, wire");
+ * assert.equal(agreementText({ trials: 3, disagree: [] }), "3 trials agree");
+ * ```
+ */
+export function agreementText(
+  a: TrialAgreement,
+  style: "full" | "brief" = "full",
+): string {
+  if (a.disagree.length === 0) {
+    if (style === "brief") return "agree";
+    return a.trials === 1 ? "1 trial" : `${a.trials} trials agree`;
+  }
+  if (style === "brief") {
+    const keys = a.disagree.filter((k) => k.includes(".")).length;
+    const rest = a.disagree.filter((k) => !k.includes("."));
+    return `disagree: ${
+      [...(keys ? [`${keys} ${keys === 1 ? "key" : "keys"}`] : []), ...rest]
+        .join(", ")
+    }`;
+  }
+  const leftovers = a.leftovers
+    ? `; leftovers: ${
+      a.leftovers.map((v) => `${trialNumbers(v.trials)} ${v.value}`).join(
+        ", ",
+      )
+    }`
+    : "";
+  return `trials disagree: ${a.disagree.join(", ")}${leftovers}`;
 }
 
 /** Trial numbers (1-based) as words with ranges: `trials 1–2, 4`. */

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { EXPERIMENTS } from "../../../experiments/mod.ts";
-import type { Results, TrialResult } from "../../results/format.ts";
+import type { Leftover, Results, TrialResult } from "../../results/format.ts";
 import {
+  agreementText,
   compareResults,
+  distinctValues,
   groupTrialsByWire,
   trialNumbers,
   wireNotation,
@@ -29,8 +31,16 @@ function platform(id: string, source: "run" | "transcribed"): Results {
   };
 }
 
+/** The Linux fixture and the FreeBSD one made from it by changing cells. */
+function linuxAndFreebsd(): Results[] {
+  return readPlatforms(platformFiles(INPUTS)).filter((r) =>
+    ["linux-x86_64", "freebsd-amd64"].includes(r.platform.id)
+  );
+}
+
 Deno.test("compareResults() finds exactly the cells the second fixture changed", () => {
-  const results = readPlatforms(platformFiles(INPUTS));
+  const results = linuxAndFreebsd();
+  assert.equal(results.length, 2);
   assert.deepEqual(differences(results), [
     "article/linger=off,shutdown=wr server.tcp_state.after_shutdown",
     "article/linger=off,shutdown=wr wire",
@@ -46,7 +56,7 @@ Deno.test("compareResults() finds exactly the cells the second fixture changed",
 });
 
 Deno.test("compareResults() finds no difference between a platform and itself", () => {
-  const [, linux] = readPlatforms(platformFiles(INPUTS));
+  const [, linux] = linuxAndFreebsd();
   const twin = structuredClone(linux!);
   twin.platform.id = "linux-x86_64-twin";
   assert.deepEqual(differences([linux!, twin]), []);
@@ -85,7 +95,7 @@ Deno.test("compareResults() shows absent values as absent, never as differences"
   assert.deepEqual(c.wire.values, [undefined, undefined]);
 });
 
-Deno.test("compareResults() orders platforms by id and lists the OSes never run", () => {
+Deno.test("compareResults() puts runs before transcriptions and lists the OSes never run", () => {
   const comparison = compareResults(
     [
       platform("openbsd-unknown-article", "transcribed"),
@@ -239,5 +249,106 @@ Deno.test("groupTrialsByWire() puts checkpoints in the order reached, with each 
       server: "CLOSE_WAIT",
     },
     { checkpoint: "after_close", at: 4 },
+  ]);
+});
+
+Deno.test("compareResults() keeps every value a platform's trials saw where they disagreed", () => {
+  const results = readPlatforms(platformFiles(INPUTS));
+  const comparison = compareResults(results, EXPERIMENTS);
+  const ids = comparison.platforms.map((p) => p.id);
+  assert.deepEqual(ids, [
+    "linux-x86_64",
+    "linux-x86_64-6.1",
+    "linux-x86_64-gvisor-20221219",
+    "freebsd-amd64",
+  ]);
+  const gvisor = ids.indexOf("linux-x86_64-gvisor-20221219");
+  const c = comparison.experiments[0]!.cases.find((c) =>
+    c.id === "article/linger=off,shutdown=wr"
+  )!;
+  const row = c.rows.find((r) => r.key === "server.tcp_state.after_shutdown")!;
+  assert.deepEqual(row.variants, [undefined, undefined, [
+    { trials: [1], value: "FIN_WAIT1" },
+    { trials: [2, 3], value: "FIN_WAIT2" },
+  ], undefined]);
+  // The first trial's value is the one compared.
+  assert.equal(row.values[gvisor], "FIN_WAIT1");
+  assert.deepEqual(
+    c.wire.variants[gvisor]?.map((v) => v.trials),
+    [[1], [2, 3]],
+  );
+  assert.deepEqual(c.wire.variants.filter((v) => v !== undefined).length, 1);
+  assert.deepEqual(c.agreement.map((a) => a?.disagree), [
+    [],
+    [],
+    ["server.tcp_state.after_shutdown", "wire"],
+    [],
+  ]);
+  // Keys the trials agree on have no variants, even on that platform.
+  const recv = c.rows.find((r) => r.key === "server.recv")!;
+  assert.deepEqual(recv.variants, [undefined, undefined, undefined, undefined]);
+});
+
+Deno.test("compareResults() names the leftovers a platform's trials disagreed on", () => {
+  const run = platform("linux-x86_64", "run");
+  const trial = (leftovers: Leftover[]): TrialResult => ({
+    endpoints: null,
+    observations: {},
+    leftovers,
+  });
+  run.cases.push({
+    id: "article/linger=0,shutdown=wr",
+    experiment: "article",
+    params: { linger: "0", shutdown: "wr" },
+    observations: {},
+    stable: false,
+    unstableKeys: ["leftovers"],
+    trials: [
+      trial([]),
+      trial([{ side: "server", state: "TIME_WAIT" }]),
+      trial([]),
+    ],
+  });
+  const c = compareResults([run], EXPERIMENTS).experiments[0]!.cases[0]!;
+  const agreement = c.agreement[0]!;
+  assert.equal(
+    agreementText(agreement),
+    "trials disagree: leftovers; leftovers: trials 1, 3 none, trial 2 server TIME_WAIT",
+  );
+  assert.equal(agreementText(agreement, "brief"), "disagree: leftovers");
+});
+
+Deno.test("agreementText() says how a platform's trials agreed", async (t) => {
+  const cases: [string, Parameters<typeof agreementText>[0], string, string][] =
+    [
+      ["one trial", { trials: 1, disagree: [] }, "1 trial", "agree"],
+      ["all agree", { trials: 3, disagree: [] }, "3 trials agree", "agree"],
+      [
+        "keys and the wire",
+        { trials: 3, disagree: ["a.b.c", "a.d", "wire"] },
+        "trials disagree: a.b.c, a.d, wire",
+        "disagree: 2 keys, wire",
+      ],
+    ];
+  for (const [name, a, full, brief] of cases) {
+    await t.step(name, () => {
+      assert.equal(agreementText(a), full);
+      assert.equal(agreementText(a, "brief"), brief);
+    });
+  }
+});
+
+Deno.test("distinctValues() groups trials by value, objects by content", () => {
+  const trials: TrialResult[] = [
+    { endpoints: null, observations: { a: 1, b: 2 } },
+    { endpoints: null, observations: { b: 2, a: 1 } },
+    { endpoints: null, observations: {} },
+  ];
+  assert.deepEqual(
+    distinctValues(trials, (t) => t.observations).map((v) => v.trials),
+    [[1, 2], [3]],
+  );
+  assert.deepEqual(distinctValues(trials, (t) => t.observations.c), [
+    { trials: [1, 2, 3], value: undefined },
   ]);
 });

@@ -3,13 +3,18 @@
  * and script, no external URL) that opens offline in any browser. It holds
  * what `REPORT.md` holds, plus every step of each case, a ladder diagram per
  * trial with wire evidence (trials that saw the same wire share one), and
- * filters by experiment and "differences only" in plain JavaScript.
+ * filters by experiment and "differences only" in plain JavaScript. Column
+ * headings carry each platform's stack name; a platform whose trials
+ * disagreed shows every value with its trials and a red "trials disagree"
+ * mark, down to the collapsed case's summary line.
  *
  * @module
  */
 
+import type { Observation } from "../../engine/observers.ts";
 import type { Platform, TrialResult } from "../../results/format.ts";
 import {
+  agreementText,
   type CaseComparison,
   type Comparison,
   type ExperimentComparison,
@@ -18,12 +23,14 @@ import {
   OS_NAMES,
   type Row,
   trialNumbers,
+  type Variant,
 } from "./compare.ts";
 import { escapeHtml as h } from "./escape.ts";
 import { answerAnchor, caseAnchor } from "../anchors.ts";
 import type { Answer, Answers } from "../answers.ts";
 import { ladderSvg } from "./ladder.ts";
-import { ANSWERS_LEAD, GENERATED_BY, LEGEND } from "./markdown.ts";
+import { ANSWERS_LEAD, disagreesIn, GENERATED_BY, LEGEND } from "./markdown.ts";
+import { stackDescription, stackName } from "../stack_text.ts";
 
 const STYLE = `
 html { scroll-padding-top: 4em; }
@@ -42,6 +49,9 @@ td.d { font-weight: bold; }
 table.matrix td:first-child, table.matrix th:first-child { position: sticky; left: 0; background: #fff; }
 table.matrix thead th:first-child { background: #f3f3f3; }
 td.absent { color: #999; }
+th .stack { font-weight: normal; color: #555; }
+.trials { color: #666; font-size: 11px; font-family: system-ui, sans-serif; }
+.disagree { color: #b00020; font-weight: bold; }
 .count { font-weight: bold; }
 .count.none { font-weight: normal; color: #555; }
 nav.toc { border: 1px solid #ddd; padding: 0.25em 1em; margin: 0.5em 0 1em; }
@@ -113,29 +123,76 @@ const SCRIPT = `
 })();
 `;
 
+/** A platform's column heading: its id, and its stack's name below. */
+function heading(p: Platform): string {
+  const name = stackName(p);
+  return `${h(p.id)}${name ? `<br><span class="stack">${h(name)}</span>` : ""}`;
+}
+
+/** Each value the trials saw, with their numbers. */
+function variantsHtml<T>(
+  variants: readonly Variant<T>[],
+  show: (value: T) => string,
+): string {
+  return variants.map((v) =>
+    `${show(v.value)} <span class="trials">(${trialNumbers(v.trials)})</span>`
+  ).join("<br>");
+}
+
 function valueCell(row: Row, i: number, first: boolean): string {
   const value = row.values[i];
+  const variants = row.variants[i];
   const classes = [
-    value === undefined ? "absent" : row.differs ? "v d" : "v",
+    value === undefined && !variants ? "absent" : row.differs ? "v d" : "v",
     ...(first ? ["first"] : []),
   ];
-  const text = h(formatObservation(value)) +
-    (row.unstable[i] ? " <em>(trials differ)</em>" : "");
+  const text = variants
+    ? variantsHtml(
+      variants,
+      (v: Observation | undefined) => h(formatObservation(v)),
+    )
+    : h(formatObservation(value)) +
+      (row.unstable[i]
+        ? ' <span class="disagree">(trials disagree)</span>'
+        : "");
   return `<td class="${classes.join(" ")}">${text}</td>`;
+}
+
+function wireCell(c: CaseComparison, i: number): string {
+  const variants = c.wire.variants[i];
+  const w = c.wire.values[i];
+  if (!variants && w === undefined) return `<td class="absent">—</td>`;
+  const text = variants
+    ? variantsHtml(variants, (v) => v === undefined ? "no wire" : h(v))
+    : h(w!);
+  return `<td class="${c.wire.differs ? "v d" : "v"}">${text}</td>`;
+}
+
+function agreementCell(
+  c: CaseComparison,
+  i: number,
+  style: "full" | "brief",
+) {
+  const a = c.agreement[i];
+  if (!a) return `<td class="absent">—</td>`;
+  const text = h(agreementText(a, style));
+  return a.disagree.length
+    ? `<td><span class="disagree">${text}</span></td>`
+    : `<td class="trials">${text}</td>`;
 }
 
 function platformsTable(platforms: readonly Platform[]): string {
   const rows = platforms.map((p) =>
-    `<tr><td><code>${h(p.id)}</code></td><td>${OS_NAMES[p.os]}</td><td>${
-      h(p.osRelease)
-    }</td><td>${h(p.arch)}</td><td>${h(p.libc ?? "—")}</td><td>${
-      h(p.deno ?? "—")
-    }</td><td>${
+    `<tr><td><code>${h(p.id)}</code></td><td>${
+      h(stackDescription(p) ?? "—")
+    }</td><td>${OS_NAMES[p.os]}</td><td>${h(p.osRelease)}</td><td>${
+      h(p.arch)
+    }</td><td>${h(p.libc ?? "—")}</td><td>${h(p.deno ?? "—")}</td><td>${
       p.source === "run" ? "run" : "<strong>transcribed, never run</strong>"
     }</td><td>${h(p.note ?? "")}</td></tr>`
   );
   return [
-    "<table><thead><tr><th>platform</th><th>OS</th><th>release</th><th>arch</th><th>libc</th><th>Deno</th><th>source</th><th>note</th></tr></thead><tbody>",
+    "<table><thead><tr><th>platform</th><th>stack</th><th>OS</th><th>release</th><th>arch</th><th>libc</th><th>Deno</th><th>source</th><th>note</th></tr></thead><tbody>",
     ...rows,
     "</tbody></table>",
   ].join("\n");
@@ -147,17 +204,20 @@ function ids(platforms: readonly Platform[]): string {
 
 function matrix(e: ExperimentComparison, platforms: readonly Platform[]) {
   const n = e.headline.length;
+  const trials = (i: number) => disagreesIn(e, i);
   const head = [
     `<tr><th rowspan="2">case</th><th rowspan="2">differences</th>${
       e.platforms.map((i) =>
-        `<th class="group" colspan="${n}">${h(platforms[i]!.id)}</th>`
+        `<th class="group" colspan="${n + (trials(i) ? 1 : 0)}">${
+          heading(platforms[i]!)
+        }</th>`
       ).join("")
     }</tr>`,
     `<tr>${
-      e.platforms.map(() =>
+      e.platforms.map((i) =>
         e.headline.map((k, j) =>
           `<th${j === 0 ? ' class="first"' : ""}><code>${h(k)}</code></th>`
-        ).join("")
+        ).join("") + (trials(i) ? "<th>trials</th>" : "")
       ).join("")
     }</tr>`,
   ];
@@ -167,7 +227,7 @@ function matrix(e: ExperimentComparison, platforms: readonly Platform[]) {
         const r = c.rows.find((r) => r.key === k);
         if (!r) return `<td class="absent${j === 0 ? " first" : ""}">—</td>`;
         return valueCell(r, i, j === 0);
-      }).join("")
+      }).join("") + (trials(i) ? agreementCell(c, i, "brief") : "")
     ).join("");
     return `<tr class="filterable" data-differences="${c.differences}"><td><a href="#${
       h(caseAnchor(c.id))
@@ -188,7 +248,12 @@ function platformWire(
   c: CaseComparison,
 ): string {
   const caseId = c.id;
-  const parts = [`<div class="platform-wire"><h4>${h(platform.id)}</h4>`];
+  const name = stackName(platform);
+  const parts = [
+    `<div class="platform-wire"><h4>${h(platform.id)}${
+      name ? ` <span class="stack">(${h(name)})</span>` : ""
+    }</h4>`,
+  ];
   if (trials !== undefined) {
     for (const g of groupTrialsByWire(trials, c.roleSides, c.checkpoints)) {
       const which = trialNumbers(g.trials);
@@ -238,12 +303,16 @@ function caseSection(
       c.wire.differs ? " differs" : ""
     }" data-differences="${c.wire.differs ? 1 : 0}"><th>wire${
       c.wire.differs ? " ≠" : ""
-    }</th>${
-      c.platforms.map((i) => c.wire.values[i]).map((w) =>
-        w === undefined
-          ? `<td class="absent">—</td>`
-          : `<td class="${c.wire.differs ? "v d" : "v"}">${h(w)}</td>`
-      ).join("")
+    }</th>${c.platforms.map((i) => wireCell(c, i)).join("")}</tr>`,
+  );
+  const disagreeing = c.platforms.filter((i) =>
+    (c.agreement[i]?.disagree.length ?? 0) > 0
+  );
+  rows.push(
+    `<tr class="filterable" data-differences="${
+      disagreeing.length ? 1 : 0
+    }"><th>trials</th>${
+      c.platforms.map((i) => agreementCell(c, i, "full")).join("")
     }</tr>`,
   );
   return [
@@ -254,6 +323,15 @@ function caseSection(
       c.differences === 0
         ? "no differences"
         : `${c.differences} difference${c.differences === 1 ? "" : "s"}`
+    }${
+      disagreeing.length
+        ? ` · <span class="disagree">trials disagree on ${
+          disagreeing.map((i) =>
+            h(stackName(platforms[i]!) ?? platforms[i]!.id)
+          )
+            .join(", ")
+        }</span>`
+        : ""
     }</summary>`,
     count,
     c.explanation === null
@@ -277,7 +355,7 @@ function caseSection(
       ]
       : []),
     `<div class="scroll"><table class="observations"><thead><tr><th>observation</th>${
-      c.platforms.map((i) => `<th>${h(platforms[i]!.id)}</th>`).join("")
+      c.platforms.map((i) => `<th>${heading(platforms[i]!)}</th>`).join("")
     }</tr></thead><tbody>`,
     ...rows,
     "</tbody></table></div>",
@@ -313,9 +391,17 @@ function experimentSection(
 }
 
 function answerSection(a: Answer): string {
-  const counts = a.summary.flatMap((text, i) =>
-    text ? [`<li><code>${h(a.platforms[i]!.id)}</code>: ${h(text)}</li>`] : []
-  );
+  const counts = a.summary.flatMap((text, i) => {
+    const p = a.platforms[i]!;
+    const name = stackName(p);
+    return text
+      ? [
+        `<li><code>${h(p.id)}</code>${name ? ` (${h(name)})` : ""}: ${
+          h(text)
+        }</li>`,
+      ]
+      : [];
+  });
   const rows = a.rows.map((r) =>
     `<tr><th>${h(r.label)}</th>${
       r.cells.map((c) =>
@@ -329,15 +415,19 @@ function answerSection(a: Answer): string {
   );
   return [
     `<h3 id="${h(answerAnchor(a.id))}">${h(a.question)}</h3>`,
-    `<p>${h(a.how)}</p>`,
     ...(counts.length ? [`<ul>${counts.join("")}</ul>`] : []),
-    `<div class="scroll"><table class="answer"><thead><tr><th>${
-      h(a.rowHeading)
-    }</th>${
-      a.platforms.map((p) => `<th>${h(p.id)}</th>`).join("")
-    }</tr></thead><tbody>`,
-    ...rows,
-    "</tbody></table></div>",
+    `<p>${h(a.how)}</p>`,
+    ...(rows.length
+      ? [
+        `<div class="scroll"><table class="answer"><thead><tr><th>${
+          h(a.rowHeading)
+        }</th>${
+          a.platforms.map((p) => `<th>${heading(p)}</th>`).join("")
+        }</tr></thead><tbody>`,
+        ...rows,
+        "</tbody></table></div>",
+      ]
+      : []),
   ].join("\n");
 }
 

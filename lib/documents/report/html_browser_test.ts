@@ -1,21 +1,32 @@
-// The committed report.html as people see it: opened in headless Chromium
-// at a laptop's 1400 × 1000 and a phone's 400 × 900. The answers are on the
-// first screen, the table of contents leads somewhere, the page never
-// scrolls sideways (wide tables scroll in their own box), an anchored
-// heading is not hidden under the sticky filter bar, an empty filter says
-// so, and the engine's cleanup is drawn as cleanup.
+// The report.html of results/ as people see it (rendered from the platform
+// files there, as `deno task report` writes it; lib/cli/report_test.ts
+// checks the committed file is that page), and pages of several stacks:
+// opened in headless Chromium at a laptop's 1400 × 1000 and a phone's
+// 400 × 900. The answers are on the first screen, the table of contents
+// leads somewhere, the page never scrolls sideways (wide tables scroll in
+// their own box), an anchored heading is not hidden under the sticky
+// filter bar, an empty filter says so, the engine's cleanup is drawn as
+// cleanup, and stacks come first, host first.
 import assert from "node:assert/strict";
 import { EXPERIMENTS } from "../../../experiments/mod.ts";
-import { readResults } from "../../results/format.ts";
+import { readResults, type Results } from "../../results/format.ts";
+import { platformFiles, readPlatforms } from "../../results/platform_files.ts";
 import { requireChromium, withPage } from "../../testing/browser.ts";
 import { buildAnswers } from "../answers.ts";
 import { compareResults } from "./compare.ts";
 import { renderHtml } from "./html.ts";
 
 const chromium = requireChromium("the report.html checks");
-const html = Deno.readTextFileSync(
-  new URL("../../../results/report.html", import.meta.url),
-);
+
+function page(results: readonly Results[]): string {
+  return renderHtml(
+    compareResults(results, EXPERIMENTS),
+    buildAnswers(results, EXPERIMENTS),
+  );
+}
+
+const RESULTS = new URL("../../../results/", import.meta.url).pathname;
+const html = page(readPlatforms(platformFiles(RESULTS)));
 
 // The page's globals; the functions below run in the browser.
 declare const document: {
@@ -34,6 +45,9 @@ interface BrowserElement {
   getAttribute(name: string): string | null;
   getBoundingClientRect(): { top: number; bottom: number };
   querySelectorAll(s: string): ArrayLike<BrowserElement>;
+  querySelector(s: string): BrowserElement | null;
+  nextElementSibling: BrowserElement | null;
+  tagName: string;
   dispatchEvent(event: unknown): boolean;
 }
 declare const Event: new (type: string) => unknown;
@@ -189,35 +203,105 @@ Deno.test({
 
 Deno.test({
   name:
-    "report.html with four platforms stays within the window at 1400 and 400 px",
+    "report.html with four platforms stays within the window at 1400 and 400 px, stacks first",
   ignore: chromium === null,
   fn: async () => {
-    const linux = readResults(
-      new URL("../../../results/linux-x86_64.json", import.meta.url).pathname,
-    );
-    const platforms = ["", "-b", "-c", "-d"].map((suffix) => {
-      const copy = structuredClone(linux);
-      copy.platform.id = `linux-x86_64${suffix}`;
-      return copy;
-    });
-    const page = renderHtml(
-      compareResults(platforms, EXPERIMENTS),
-      buildAnswers(platforms, EXPERIMENTS),
-    );
+    const linux = readResults(`${RESULTS}/linux-x86_64-6.18.json`);
+    const copy = (id: string, stack?: "linux-6.1" | "gvisor") => {
+      const r = structuredClone(linux);
+      r.platform.id = id;
+      if (stack) {
+        r.platform.stack = {
+          name: stack,
+          kind: stack === "gvisor" ? "gvisor" : "linux",
+          version: "1",
+          ran: "somewhere",
+        };
+      } else delete r.platform.stack;
+      return r;
+    };
+    const platforms = [
+      copy("linux-x86_64-d"),
+      copy("linux-x86_64-gvisor-20221219", "gvisor"),
+      linux,
+      copy("linux-x86_64-6.1", "linux-6.1"),
+    ];
+    const html = page(platforms);
     for (const width of [1400, 400]) {
-      await withPage(page, { width, height: 1000 }, async (p) => {
+      await withPage(html, { width, height: 1000 }, async (p) => {
         const seen = await p.evaluate(() => {
           const all = document.querySelectorAll("details");
           for (let i = 0; i < all.length; i++) all[i]!.open = true;
-          const head = document.querySelector("section.answers table thead");
+          // The column headings of the table under answer `id`, if any.
+          const heads = (id: string) => {
+            let el = document.getElementById(id)?.nextElementSibling ?? null;
+            while (el && el.tagName !== "H3" && !el.querySelector("table")) {
+              el = el.nextElementSibling;
+            }
+            const table = el?.tagName === "H3"
+              ? null
+              : el?.querySelector("table");
+            const ths = table?.querySelectorAll("thead th") ?? [];
+            const out: string[] = [];
+            for (let i = 0; i < ths.length; i++) {
+              out.push(ths[i]!.textContent ?? "");
+            }
+            return out;
+          };
           return {
             scrollWidth: document.documentElement.scrollWidth,
-            columns: head?.querySelectorAll("th").length ?? 0,
+            stacks: heads("answer-stacks"),
+            findOut: heads("answer-find-out"),
           };
         });
         assert.ok(seen.scrollWidth <= width, `${seen.scrollWidth} > ${width}`);
-        assert.equal(seen.columns, 1 + platforms.length);
+        // Every platform is a column, stacks first (host first), each
+        // headed by its id and stack; the stacks answer compares the rest
+        // of Linux with the host.
+        assert.deepEqual(seen.findOut, [
+          "teardown",
+          "linux-x86_64-6.18host",
+          "linux-x86_64-6.1linux-6.1",
+          "linux-x86_64-gvisor-20221219gvisor",
+          "linux-x86_64-d",
+        ]);
+        assert.deepEqual(seen.stacks, []); // identical: no table
       }, { executable: chromium! });
     }
+  },
+});
+
+Deno.test({
+  name:
+    "report.html of several stacks says what differs between them on its first screen, and fits at 400 px",
+  ignore: chromium === null,
+  fn: async () => {
+    const inputs = new URL("./testdata/inputs", import.meta.url).pathname;
+    const html = page(readPlatforms(platformFiles(inputs)));
+    await withPage(html, { width: 1400, height: 1000 }, async (p) => {
+      const first = await p.evaluate(() => {
+        const heading = document.querySelector("section.answers h3");
+        const row = document.querySelector(
+          "#answer-stacks ~ div.scroll tbody tr",
+        );
+        return {
+          id: heading?.getAttribute("id") ?? "",
+          headingTop: heading?.getBoundingClientRect().top ?? Infinity,
+          rowBottom: row?.getBoundingClientRect().bottom ?? Infinity,
+          row: row?.textContent ?? "",
+        };
+      });
+      assert.equal(first.id, "answer-stacks");
+      assert.ok(first.rowBottom < 1000, `first row ends at ${first.rowBottom}`);
+      assert.match(first.row, /^article: .*identical.*stopped: /);
+    }, { executable: chromium! });
+    await withPage(html, { width: 400, height: 900 }, async (p) => {
+      const width = await p.evaluate(() => {
+        const all = document.querySelectorAll("details");
+        for (let i = 0; i < all.length; i++) all[i]!.open = true;
+        return document.documentElement.scrollWidth;
+      });
+      assert.ok(width <= 400, `page with every case open is ${width} px wide`);
+    }, { executable: chromium! });
   },
 });

@@ -48,7 +48,7 @@ Deno.test("renderHtml() draws a ladder for every trial with wire evidence", () =
     const id = /id="([^"]+)"/.exec(section)![1];
     let platform = "";
     const captions = section.matchAll(
-      /<h4>([^<]+)<\/h4>|<figcaption>(trials? [^<]+)<\/figcaption>|<p>(trials? [^:]+): no wire/g,
+      /<h4>([^<]+?)(?: <span class="stack">[^<]*<\/span>)?<\/h4>|<figcaption>(trials? [^<]+)<\/figcaption>|<p>(trials? [^:]+): no wire/g,
     );
     for (const m of captions) {
       if (m[1]) {
@@ -74,16 +74,21 @@ Deno.test("renderHtml() draws a ladder for every trial with wire evidence", () =
       });
     }
   }
-  assert.equal(expectedDrawn.size, 14);
+  assert.equal(expectedDrawn.size, 28);
   assert.deepEqual([...drawn].sort(), [...expectedDrawn].sort());
   assert.deepEqual([...missing].sort(), [...expectedMissing].sort());
   // Trials 1 and 3 of linger=0 on freebsd saw one wire, trial 2 another.
   assert.match(html, /<figcaption>trials 1, 3 \(same wire\)<\/figcaption>/);
-  assert.equal(html.match(/<svg /g)?.length, 6);
+  // One ladder per distinct wire of a case on a platform: linger=off,wr
+  // 1 + 1 + 2 (gVisor) + 1, linger=0,rd 1 + 2 (gVisor), linger=0,wr
+  // 1 + 1 + 1 + 2 (FreeBSD).
+  assert.equal(html.match(/<svg /g)?.length, 13);
 });
 
 Deno.test("renderHtml() escapes every text that comes from a results file", () => {
-  const [freebsd, linux] = fixtures();
+  const [freebsd, linux] = ["freebsd-amd64", "linux-x86_64"].map((id) =>
+    fixtures().find((r) => r.platform.id === id)
+  );
   freebsd!.platform.note = "<script>alert(1)</script>";
   freebsd!.cases[0]!.observations["client.<b>"] = "<i>&";
   const html = render([freebsd!, linux!]);
@@ -102,14 +107,65 @@ Deno.test("renderHtml() marks the cases and rows that differ for the filter", ()
   ].map((m) => [m[1], Number(m[2])]);
   assert.deepEqual(sections, [
     [caseAnchor("article/linger=off,shutdown=wr"), 2],
-    [caseAnchor("article/linger=0,shutdown=rd"), 0],
-    [caseAnchor("article/linger=0,shutdown=wr"), 1],
+    [caseAnchor("article/linger=0,shutdown=rd"), 1],
+    [caseAnchor("article/linger=0,shutdown=wr"), 2],
   ]);
   assert.equal(
     html.match(/<tr class="filterable differs" data-differences="1">/g)
       ?.length,
-    3,
+    5,
   );
-  // Two platforms' cells: two observation rows, the wire, one headline key.
-  assert.equal(html.match(/<td class="v d">/g)?.length, 2 * 4);
+  // Cells of differing rows: linger=off,wr's tcp_state and wire on four
+  // platforms, linger=0,rd's poll on two, linger=0,wr's tcp_state and poll
+  // on four; and the headline poll in the matrix, on two and four.
+  assert.equal(html.match(/<td class="v d">/g)?.length, 4 + 4 + 2 + 8 + 6);
+});
+
+Deno.test("renderHtml() shows where a platform's trials disagreed, down to the collapsed case", () => {
+  const html = render(fixtures());
+  const summaries = [
+    ...html.matchAll(
+      /<summary><h4><code>([^<]+)<\/code><\/h4>(.*)<\/summary>/g,
+    ),
+  ].map((m) => [m[1], /trials disagree on ([^<]+)/.exec(m[2]!)?.[1] ?? ""]);
+  assert.deepEqual(summaries, [
+    ["article/linger=off,shutdown=wr", "gvisor"],
+    ["article/linger=0,shutdown=rd", "gvisor"],
+    ["article/linger=0,shutdown=wr", ""],
+  ]);
+  assert.match(
+    html,
+    /<td class="v d">FIN_WAIT1 <span class="trials">\(trial 1\)<\/span><br>FIN_WAIT2 <span class="trials">\(trials 2–3\)<\/span><\/td>/,
+  );
+  assert.match(
+    html,
+    /<th>trials<\/th><td class="trials">3 trials agree<\/td><td class="trials">3 trials agree<\/td><td><span class="disagree">trials disagree: server\.tcp_state\.after_shutdown, wire<\/span><\/td>/,
+  );
+  // The matrix gives gVisor, and only gVisor, a trials column.
+  const matrixHead = /<table class="matrix"><thead>([^]*?)<\/thead>/.exec(
+    html,
+  )!;
+  assert.equal(matrixHead[1]!.match(/<th>trials<\/th>/g)?.length, 1);
+  assert.match(matrixHead[1]!, /gvisor<\/span><\/th>/);
+  assert.match(html, /<span class="disagree">disagree: 1 key, wire<\/span>/);
+});
+
+Deno.test("renderHtml() heads columns with the platform and its stack, stacks first", () => {
+  const html = render(fixtures());
+  const head = /<table class="observations"><thead><tr>(.*?)<\/tr>/.exec(html)!;
+  assert.deepEqual(
+    [...head[1]!.matchAll(/<th>([^<]+)(?:<br><span class="stack">([^<]+))?/g)]
+      .map((m) => [m[1], m[2] ?? null]),
+    [
+      ["observation", null],
+      ["linux-x86_64", "host"],
+      ["linux-x86_64-6.1", "linux-6.1"],
+      ["linux-x86_64-gvisor-20221219", "gvisor"],
+      ["freebsd-amd64", null],
+    ],
+  );
+  assert.match(
+    html,
+    /<td><code>linux-x86_64-gvisor-20221219<\/code><\/td><td>gvisor: gVisor 0\.0~20221219\.0, in runsc [^<]*; POLLRDHUP: no<\/td>/,
+  );
 });

@@ -1,26 +1,33 @@
 /**
- * `REPORT.md`: the comparison as Markdown. The platforms and the OSes not
- * yet run, then per experiment a matrix (cases × the headline keys, a column
- * group per platform) and per case its explanation, every observation side
- * by side, and the wire each platform saw. Differences are marked `≠` and
- * counted per case.
+ * `REPORT.md`: the comparison as Markdown. The platforms (with their
+ * stacks) and the OSes not yet run, then per experiment a matrix (cases ×
+ * the headline keys, a column group per platform) and per case its
+ * explanation, every observation side by side, and the wire each platform
+ * saw. Differences are marked `≠` and counted per case; where a platform's
+ * trials disagreed, every value they saw is shown with its trials, and a
+ * `trials` row (a column in the matrix) says what they disagreed on.
  *
  * @module
  */
 
+import type { Observation } from "../../engine/observers.ts";
 import type { Platform } from "../../results/format.ts";
 import {
+  agreementText,
   type CaseComparison,
   type Comparison,
   type ExperimentComparison,
   formatObservation,
   OS_NAMES,
   type Row,
+  trialNumbers,
+  type Variant,
 } from "./compare.ts";
 import { markdownCode, markdownText } from "./escape.ts";
 import { answerAnchor, caseAnchor } from "../anchors.ts";
 import type { Answers } from "../answers.ts";
-import { renderAnswersMarkdown } from "../answers_markdown.ts";
+import { platformHeading, renderAnswersMarkdown } from "../answers_markdown.ts";
+import { stackDescription, stackName } from "../stack_text.ts";
 
 /** How the report is made; the same words in every format. */
 export const GENERATED_BY =
@@ -38,8 +45,10 @@ export const LEGEND = [
   "or the case was not run there. It never counts as a difference.",
   "≠ marks a row where two or more platforms have a value and the values " +
   "differ.",
-  "(trials differ) marks a value the platform's trials did not agree on; " +
-  "the first trial's value is shown.",
+  "Where a platform's trials disagreed, each value they saw is shown with " +
+  "the trials that saw it, the first trial's first; the first trial's is " +
+  "the one compared. A trials row (a column in the matrices) says what " +
+  "they disagreed on.",
   "Wire: → client to server, ← server to client, tcpdump flags " +
   "(S SYN, F FIN, P PUSH, R RST, . ACK) and the payload length; the first " +
   "trial with wire evidence is compared.",
@@ -61,9 +70,20 @@ function sourceText(p: Platform): string {
 
 function platformsTable(platforms: readonly Platform[]): string {
   return table(
-    ["platform", "OS", "release", "arch", "libc", "Deno", "source", "note"],
+    [
+      "platform",
+      "stack",
+      "OS",
+      "release",
+      "arch",
+      "libc",
+      "Deno",
+      "source",
+      "note",
+    ],
     platforms.map((p) => [
       markdownCode(p.id),
+      markdownText(stackDescription(p) ?? "—"),
       OS_NAMES[p.os],
       markdownText(p.osRelease),
       markdownText(p.arch),
@@ -75,12 +95,60 @@ function platformsTable(platforms: readonly Platform[]): string {
   );
 }
 
+/**
+ * Each value the trials saw, with their numbers; the one compared (the
+ * first trial's, or for the wire the first trial's with one) in bold where
+ * the platforms differ.
+ */
+function variantsText<T>(
+  variants: readonly Variant<T>[],
+  show: (value: T) => string,
+  compared: T,
+  differs: boolean,
+): string {
+  return variants.map((v) => {
+    const text = show(v.value);
+    return `${differs && v.value === compared ? `**${text}**` : text} (${
+      trialNumbers(v.trials)
+    })`;
+  }).join("<br>");
+}
+
+function observationText(value: Observation | undefined): string {
+  return value === undefined ? "—" : markdownCode(formatObservation(value));
+}
+
 function valueCell(row: Row, i: number): string {
   const value = row.values[i];
+  const variants = row.variants[i];
+  if (variants) {
+    return variantsText(variants, observationText, value, row.differs);
+  }
   if (value === undefined) return "—";
   const text = markdownCode(formatObservation(value));
   const marked = row.differs ? `**${text}**` : text;
-  return row.unstable[i] ? `${marked} (trials differ)` : marked;
+  return row.unstable[i] ? `${marked} (trials disagree)` : marked;
+}
+
+function wireCell(c: CaseComparison, i: number): string {
+  const variants = c.wire.variants[i];
+  const show = (w: string | undefined) =>
+    w === undefined ? "no wire" : markdownCode(w);
+  const w = c.wire.values[i];
+  if (variants) return variantsText(variants, show, w, c.wire.differs);
+  if (w === undefined) return "—";
+  return c.wire.differs ? `**${markdownCode(w)}**` : markdownCode(w);
+}
+
+function agreementCell(
+  c: CaseComparison,
+  i: number,
+  style: "full" | "brief",
+) {
+  const a = c.agreement[i];
+  if (!a) return "—";
+  const text = markdownText(agreementText(a, style));
+  return a.disagree.length ? `**${text}**` : text;
 }
 
 function countText(c: CaseComparison): string {
@@ -103,11 +171,11 @@ function caseSection(c: CaseComparison, all: readonly Platform[]) {
   ]);
   rows.push([
     c.wire.differs ? "≠ wire" : "wire",
-    ...c.platforms.map((i) => {
-      const w = c.wire.values[i];
-      if (w === undefined) return "—";
-      return c.wire.differs ? `**${markdownCode(w)}**` : markdownCode(w);
-    }),
+    ...c.platforms.map((i) => wireCell(c, i)),
+  ]);
+  rows.push([
+    "trials",
+    ...c.platforms.map((i) => agreementCell(c, i, "full")),
   ]);
   const missing = all.filter((_, i) => !c.platforms.includes(i));
   return [
@@ -126,29 +194,40 @@ function caseSection(c: CaseComparison, all: readonly Platform[]) {
       ]
       : []),
     table(
-      ["observation", ...c.platforms.map((i) => markdownCode(all[i]!.id))],
+      ["observation", ...c.platforms.map((i) => platformHeading(all[i]!))],
       rows,
     ),
   ].join("\n\n");
 }
 
+/** Whether some case of `e` has trials that disagreed on platform `i`. */
+export function disagreesIn(e: ExperimentComparison, i: number): boolean {
+  return e.cases.some((c) => (c.agreement[i]?.disagree.length ?? 0) > 0);
+}
+
 function matrix(e: ExperimentComparison, all: readonly Platform[]) {
+  const heading = (p: Platform) => {
+    const name = stackName(p);
+    return `${markdownText(p.id)}${name ? ` (${markdownText(name)})` : ""}`;
+  };
   const header = [
     "case",
     "differences",
-    ...e.platforms.flatMap((i) =>
-      e.headline.map((k) => `${markdownText(all[i]!.id)}<br>${markdownCode(k)}`)
-    ),
+    ...e.platforms.flatMap((i) => [
+      ...e.headline.map((k) => `${heading(all[i]!)}<br>${markdownCode(k)}`),
+      ...(disagreesIn(e, i) ? [`${heading(all[i]!)}<br>trials`] : []),
+    ]),
   ];
   const rows = e.cases.map((c) => [
     markdownText(c.id),
     c.differences === 0 ? "0" : `**${c.differences}**`,
-    ...e.platforms.flatMap((i) =>
-      e.headline.map((k) => {
+    ...e.platforms.flatMap((i) => [
+      ...e.headline.map((k) => {
         const r = c.rows.find((r) => r.key === k);
         return r ? valueCell(r, i) : "—";
-      })
-    ),
+      }),
+      ...(disagreesIn(e, i) ? [agreementCell(c, i, "brief")] : []),
+    ]),
   ]);
   return table(header, rows);
 }
