@@ -31,6 +31,7 @@ import {
 } from "../results/platform_info.ts";
 import { isStackName, STACK_NAMES, type StackName } from "../results/stack.ts";
 import { launch } from "../stacks/launchers.ts";
+import { pollReportsRdhup } from "../net/rdhup.ts";
 import { openCapture } from "../wire/capture.ts";
 import { regenerateDocuments } from "./documents.ts";
 import { failureExitCode, printError } from "./ending.ts";
@@ -426,6 +427,8 @@ export function main(
       platform: describePlatform(
         posix,
         `deno task run-all ${args.join(" ")}`.trim(),
+        thisStack(posix),
+        pollReportsRdhup(posix),
       ),
       cases: merged.cases,
     };

@@ -4,7 +4,10 @@
  * the end whatever happened. A missed deadline or a failed set-up call ends
  * the trial with `error` set; the run goes on. Where a wire tap is given,
  * the trial's segments are recorded too, and after both sides have closed
- * the kernel's leftover sockets for its 4-tuple.
+ * the kernel's leftover sockets for its 4-tuple. The tap also says when a
+ * FIN or RST is on its way to a socket: before a settle looks, a teardown
+ * wait ends, or the engine closes the next socket, the receiving socket
+ * takes it in (gVisor hands segments to sockets asynchronously).
  *
  * @module
  */
@@ -16,7 +19,15 @@ import type { SocketAddress } from "../../ffi/sockaddr.ts";
 import { type Leftover, readLeftovers } from "../kernel/leftovers.ts";
 import { Deadline, timed } from "../net/deadline.ts";
 import type { Endpoints, Side } from "../net/endpoints.ts";
-import { waitReadable, waitTeardown, waitWritable } from "../net/wait.ts";
+import { pollReportsRdhup } from "../net/rdhup.ts";
+import {
+  teardownArrived,
+  teardownEvents,
+  waitReadable,
+  waitTeardown,
+  waitUntil,
+  waitWritable,
+} from "../net/wait.ts";
 import type { WireTap } from "../wire/capture.ts";
 import type { Segment } from "../wire/segments.ts";
 import { observationKey as key } from "./keys.ts";
@@ -68,7 +79,7 @@ export interface TrialRecord {
   readonly leftoversUnavailable?: string;
 }
 
-/** Sockets a trial opened; every one is closed by `closeAll`. */
+/** Sockets a trial opened; every one is closed by `closeInTurn`. */
 class Sockets {
   readonly #open = new Set<number>();
   readonly fd: Record<Side, number> = { client: -1, server: -1 };
@@ -89,13 +100,14 @@ class Sockets {
     return this.posix.close(fd);
   }
 
+  /** The sockets still open, in the order they were opened. */
+  openFds(): number[] {
+    return [...this.#open];
+  }
+
   /** Whether any socket is still open. */
   anyOpen(): boolean {
     return this.#open.size > 0;
-  }
-
-  closeAll(): void {
-    for (const fd of [...this.#open]) this.close(fd);
   }
 }
 
@@ -154,17 +166,72 @@ function establish(sockets: Sockets, options: TrialOptions): Endpoints {
   return { client: posix.getsockname(client).value!, server: serverAddr };
 }
 
-/** Records how long after the last teardown action `who` first saw it. */
-function noteTeardownSeen(ctx: Context, who: string, revents: number): void {
-  const c = ctx.sockets.posix.table.constants;
-  const hangup = c.POLLHUP | c.POLLERR | (c.POLLRDHUP ?? 0);
+/**
+ * Records how long after the last teardown action `who` first saw it on
+ * `fd`, given the revents of a poll just made there (see
+ * {@linkcode teardownArrived}: POLLRDHUP where the stack reports it, else
+ * the TCP state).
+ */
+function noteTeardownSeen(
+  ctx: Context,
+  who: string,
+  fd: number,
+  revents: number,
+): void {
   const seen = key(who, "teardown_seen");
   if (
-    ctx.actionAt !== null && (revents & hangup) !== 0 &&
-    !(seen in ctx.durations)
+    ctx.actionAt !== null && !(seen in ctx.durations) &&
+    teardownArrived(ctx.sockets.posix, fd, revents)
   ) {
     ctx.durations[seen] = performance.now() - ctx.actionAt;
   }
+}
+
+/**
+ * Waits until every open socket of the trial has taken in the FINs and
+ * RSTs the wire shows sent to it: after an RST its state is CLOSED, after a
+ * FIN its teardown has arrived ({@linkcode teardownArrived}). Both are
+ * states a socket never leaves, so the check needs no notion of "since".
+ * Linux hands a loopback segment to its socket within the sending call, so
+ * there nothing is ever behind. gVisor's netstack puts the segment on the
+ * wire in the sending call but lets the receiving socket's goroutine take
+ * it in later (at times tens of milliseconds later), so a quiet window on
+ * the wire does not say the socket has it. Without a wire tap there is
+ * nothing to go by and it returns at once. Returns whether it waited.
+ *
+ * @throws {DeadlineExceeded} when a socket has not taken it in by then.
+ */
+function catchUp(ctx: Context, what: string, deadline: Deadline): boolean {
+  const wire = ctx.options.wire;
+  if (!wire || !("segments" in wire) || !ctx.endpoints) return false;
+  const { posix, fd } = ctx.sockets;
+  const segments = wire.segments(ctx.endpoints);
+  let waited = false;
+  for (const side of ["client", "server"] as const) {
+    if (!ctx.sockets.isOpen(fd[side])) continue;
+    const received = segments.filter((s) => s.from !== side);
+    const rst = received.some((s) => s.flags.includes("R"));
+    const fin = received.some((s) => s.flags.includes("F"));
+    if (!rst && !fin) continue;
+    const done = (revents: number) =>
+      rst
+        ? posix.tcpState(fd[side]).value === "CLOSED"
+        : teardownArrived(posix, fd[side], revents);
+    const events = teardownEvents(posix);
+    if (done(posix.poll([{ fd: fd[side], events }], 0).value?.[0] ?? 0)) {
+      continue;
+    }
+    waitUntil(
+      posix,
+      fd[side],
+      events,
+      `${what}: ${side} taking in the ${rst ? "RST" : "FIN"} on the wire`,
+      deadline,
+      done,
+    );
+    waited = true;
+  }
+  return waited;
 }
 
 /** States that wait for an ACK that loopback may delay (delayed ACK). */
@@ -205,11 +272,12 @@ function settle(ctx: Context, fd: number, who: string): void {
   const wire = ctx.options.wire;
   let awaitingAck = false;
   const snapshot = () => {
+    catchUp(ctx, `${who}: settle`, deadline);
     const states = connectionStates(ctx);
     awaitingAck = states.some((s) => AWAITING_ACK.has(s.split(":")[1]!));
     if (ctx.sockets.isOpen(fd)) {
       const revents = pollEverything(posix, fd);
-      noteTeardownSeen(ctx, who, revents);
+      noteTeardownSeen(ctx, who, fd, revents);
       states.push(pollNames(posix.table, revents));
     }
     return states.join(" ");
@@ -311,10 +379,21 @@ function perform(ctx: Context, step: Step): void {
       return;
     }
     case "await_teardown": {
-      const { value: revents, ms } = timed(() =>
-        waitTeardown(posix, fd, `${who}: await teardown`, deadline())
-      );
-      obs[key(who, "poll", step.checkpoint)] = pollNames(posix.table, revents);
+      const { value: revents, ms } = timed(() => {
+        const what = `${who}: await teardown`;
+        const limit = deadline();
+        const seen = waitTeardown(posix, fd, what, limit);
+        // What else the peer sent (an RST after its FIN) is on the wire
+        // already, as it would have arrived during the article's sleep.
+        return catchUp(ctx, what, limit)
+          ? posix.poll([{ fd, events: teardownEvents(posix) }], 0).value?.[0] ??
+            0
+          : seen;
+      });
+      // The revents for the events the wait asked (POLLIN, and POLLRDHUP
+      // where the stack reports it) when the teardown was seen.
+      obs[key(who, "poll", step.checkpoint)] =
+        pollNames(posix.table, revents) || "none";
       durations[key(who, "await_teardown")] = ms;
       return;
     }
@@ -369,6 +448,28 @@ function afterClose(
 }
 
 /**
+ * Closes what the steps left open, one socket at a time in the order they
+ * were opened. Before the next close, the sockets still open take in what
+ * the last close sent ({@linkcode catchUp}), so that the engine's own
+ * closing puts the same segments on the wire in every trial, also where
+ * the stack hands segments over asynchronously. Every socket is closed
+ * whatever happens; returns why a catch-up failed, if one did.
+ */
+function closeInTurn(ctx: Context): string | null {
+  let error: string | null = null;
+  for (const fd of ctx.sockets.openFds()) {
+    ctx.sockets.close(fd);
+    if (error !== null || !ctx.sockets.anyOpen()) continue;
+    try {
+      catchUp(ctx, "cleanup", new Deadline(ctx.options.waitMs));
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+    }
+  }
+  return error;
+}
+
+/**
  * Runs `steps` on a fresh loopback connection. Never throws for what
  * happens on the network: a missed deadline or failed call becomes `error`.
  * Every socket opened is closed before it returns.
@@ -394,6 +495,9 @@ export function runTrial(
   const wire = options.wire;
   if (wire && "reset" in wire) wire.reset();
   try {
+    // Probed once per process, before any trial's connection exists, so
+    // the probe's own connection never runs in the middle of a trial.
+    pollReportsRdhup(posix);
     endpoints = establish(ctx.sockets, options);
     ctx.endpoints = endpoints;
     for (const step of steps) perform(ctx, step);
@@ -406,7 +510,8 @@ export function runTrial(
       cleanupAt = segmentsBeforeCleanup(ctx);
     } catch { /* the error above already says what went wrong */ }
   } finally {
-    ctx.sockets.closeAll();
+    const failed = closeInTurn(ctx);
+    error ??= failed;
   }
   if (endpoints !== null) {
     try {

@@ -67,7 +67,7 @@ function assertArticle(
   assert.equal(results.cases.length, 6);
   for (const c of results.cases) {
     for (const t of c.trials) {
-      assert.equal(t.error, undefined, `${c.id}: ${t.error}`);
+      assert.ok(!t.error, `${c.id}: ${t.error}`);
     }
     for (const key of article.headline) {
       assert.ok(key in c.observations, `${c.id}: ${key} missing`);
