@@ -9,14 +9,11 @@
 import type { StackName } from "../results/stack.ts";
 import { gvisor } from "./gvisor.ts";
 import type { Launcher, Log } from "./launcher.ts";
+import { linux61 } from "./qemu.ts";
 
 /** The launchers, by stack name (`host` needs none). */
 export const LAUNCHERS: Record<Exclude<StackName, "host">, Launcher> = {
-  "linux-6.1": {
-    name: "linux-6.1",
-    prepare: () => Promise.resolve("not built yet"),
-    runAll: () => Promise.resolve(1),
-  },
+  "linux-6.1": linux61,
   gvisor,
 };
 
