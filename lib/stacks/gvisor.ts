@@ -91,7 +91,10 @@ export const gvisor: Launcher = {
         ...args,
       ],
       cwd,
-      output: "inherit",
+      // A terminal is handed over (progress line, width); a file or pipe is
+      // fed through a pipe: gVisor keeps its own offset in a file it is
+      // given and would write over what is already there.
+      output: Deno.stdout.isTerminal() ? "inherit" : "stream",
       env: { [STACK_ENV]: JSON.stringify(gvisorHandOver(version)) },
       deadlineMs: GVISOR_DEADLINE_MS,
     });

@@ -23,8 +23,14 @@ export interface RunOptions {
   readonly args: readonly string[];
   /** Milliseconds before it is killed. */
   readonly deadlineMs: number;
-  /** `inherit` shows its output live; `piped` (default) collects it. */
-  readonly output?: "inherit" | "piped";
+  /**
+   * `piped` (default) collects the output; `stream` copies it to this
+   * process's stdout and stderr as it comes (through pipes, so a program
+   * that keeps its own file offsets, as gVisor's sentry does, cannot write
+   * over what is already in a file stdout points at); `inherit` hands it
+   * this process's stdout and stderr.
+   */
+  readonly output?: "inherit" | "piped" | "stream";
   readonly cwd?: string;
   readonly env?: Record<string, string>;
   /** Milliseconds between SIGTERM and SIGKILL (default 5000). */
@@ -40,8 +46,8 @@ export async function runBounded(
   const child = new Deno.Command(program, {
     args: [...options.args],
     stdin: "null",
-    stdout: output,
-    stderr: output,
+    stdout: output === "stream" ? "piped" : output,
+    stderr: output === "stream" ? "piped" : output,
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     ...(options.env !== undefined ? { env: options.env } : {}),
   }).spawn();
@@ -56,6 +62,19 @@ export async function runBounded(
     );
   }, options.deadlineMs);
   try {
+    if (output === "stream") {
+      await Promise.all([
+        child.stdout.pipeTo(Deno.stdout.writable, { preventClose: true }),
+        child.stderr.pipeTo(Deno.stderr.writable, { preventClose: true }),
+      ]);
+      const { code } = await child.status;
+      return {
+        code,
+        stdout: "",
+        stderr: "",
+        ...(killedAfterMs !== undefined ? { killedAfterMs } : {}),
+      };
+    }
     const out = await child.output().catch(async () => ({
       code: (await child.status).code,
       stdout: new Uint8Array(),
