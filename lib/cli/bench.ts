@@ -20,7 +20,7 @@ import { startProgress } from "./progress.ts";
 import { outputWidth, renderFittedTable } from "./table.ts";
 import { DEFAULT_TRIAL_OPTIONS } from "../engine/trial.ts";
 import { EXPERIMENTS } from "../../experiments/mod.ts";
-import { STACK_NAMES } from "../results/stack.ts";
+import { STACK_NAMES, type StackName } from "../results/stack.ts";
 import { RUN_ALL_PERMISSIONS, RUN_ALL_SCRIPT } from "../stacks/launcher.ts";
 import { runBounded } from "../stacks/process.ts";
 
@@ -190,6 +190,13 @@ export function runSeconds(stdout: string): number | null {
   return m === null ? null : Number(m[1]);
 }
 
+/** What a stack's wall time includes besides the run. */
+const STACK_START: Record<StackName, string> = {
+  host: "Deno's start included",
+  "linux-6.1": "image, boot and bring-back included",
+  gvisor: "the sandbox's start included",
+};
+
 /** Times one whole `run-all --stack NAME` per stack: rows for the table. */
 async function timeStacks(trials: number): Promise<string[][]> {
   const dir = Deno.makeTempDirSync({ prefix: "escoteria-bench-" });
@@ -222,9 +229,7 @@ async function timeStacks(trials: number): Promise<string[][]> {
             stack,
             `${wall.toFixed(1)} s`,
             inside === null ? "-" : `${inside.toFixed(1)} s`,
-            stack === "host"
-              ? "Deno's start included"
-              : "start and bring-back included",
+            STACK_START[stack],
           ]
           : [stack, "-", "-", `not run: ${line.replace(/^run-all: /, "")}`],
       );
