@@ -20,14 +20,14 @@ import { type Leftover, readLeftovers } from "../kernel/leftovers.ts";
 import { Deadline, timed } from "../net/deadline.ts";
 import type { Endpoints, Side } from "../net/endpoints.ts";
 import { pollReportsRdhup } from "../net/rdhup.ts";
+import { connectLoopback } from "../net/loopback.ts";
+import { waitReadable } from "../net/wait.ts";
 import {
   teardownArrived,
   teardownEvents,
-  waitReadable,
   waitTeardown,
   waitUntil,
-  waitWritable,
-} from "../net/wait.ts";
+} from "../net/teardown_wait.ts";
 import type { WireTap } from "../wire/capture.ts";
 import type { Segment } from "../wire/segments.ts";
 import { observationKey as key } from "./keys.ts";
@@ -124,46 +124,23 @@ interface Context {
   readonly checkpoints: Record<string, number>;
 }
 
-/** Listens, connects and accepts on loopback; returns the endpoints. */
+/**
+ * Listens, connects and accepts on loopback ({@linkcode connectLoopback});
+ * every socket is in `sockets` from the moment it is opened; returns the
+ * endpoints.
+ */
 function establish(sockets: Sockets, options: TrialOptions): Endpoints {
-  const { posix } = sockets;
-  const c = posix.table.constants;
-  const any = { family: options.family, address: options.address, port: 0 };
-  const listener = sockets.add(
-    unwrap(posix, "socket", posix.socket(options.family)),
-  );
-  unwrap(
-    posix,
-    "setsockopt(SO_REUSEADDR)",
-    posix.setIntOption(listener, c.SOL_SOCKET, c.SO_REUSEADDR, 1),
-  );
-  unwrap(posix, "bind", posix.bind(listener, any));
-  unwrap(posix, "listen", posix.listen(listener, 1));
-  const bound = posix.getsockname(listener);
-  unwrap(posix, "getsockname", bound);
-  const serverAddr = bound.value!;
-
-  const client = sockets.add(
-    unwrap(posix, "socket", posix.socket(options.family)),
-  );
+  const { client, server, endpoints } = connectLoopback(sockets.posix, {
+    family: options.family,
+    address: options.address,
+    reuseAddress: true,
+    deadline: new Deadline(options.waitMs),
+    opened: (fd) => sockets.add(fd),
+    closed: (fd) => sockets.close(fd),
+  });
   sockets.fd.client = client;
-  const connecting = posix.connect(client, serverAddr);
-  if (connecting.ret < 0 && connecting.errno !== "EINPROGRESS") {
-    unwrap(posix, "connect", connecting);
-  }
-  const deadline = new Deadline(options.waitMs);
-  waitWritable(posix, client, "connect", deadline);
-  const soError = posix.soError(client);
-  if (soError.value !== null) {
-    throw new Error(`connect() failed: ${soError.value}`);
-  }
-  waitReadable(posix, listener, "accept", deadline);
-  const server = sockets.add(unwrap(posix, "accept", posix.accept(listener)));
   sockets.fd.server = server;
-  // The listener has done its job; closing it now keeps it out of the wire
-  // and out of the leftovers.
-  sockets.close(listener);
-  return { client: posix.getsockname(client).value!, server: serverAddr };
+  return endpoints;
 }
 
 /**

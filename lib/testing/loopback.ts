@@ -6,63 +6,25 @@
  * @module
  */
 
-import { type Posix, unwrap } from "../../ffi/posix.ts";
+import type { Posix } from "../../ffi/posix.ts";
 import type { SocketAddress } from "../../ffi/sockaddr.ts";
 import { type Leftover, readLeftovers } from "../kernel/leftovers.ts";
 import { Deadline } from "../net/deadline.ts";
 import type { Endpoints } from "../net/endpoints.ts";
-import { waitReadable, waitWritable } from "../net/wait.ts";
+import { connectLoopback, type LoopbackConnection } from "../net/loopback.ts";
 
 /** Budget of each wait in these helpers. */
 const WAIT_MS = 2000;
 
 /** Both ends of a connection; the caller closes `client` and `server`. */
-export interface LoopbackPair {
-  readonly client: number;
-  readonly server: number;
-  readonly endpoints: Endpoints;
-}
+export type LoopbackPair = LoopbackConnection;
 
 /** Connects a client to a fresh listener on loopback and accepts it. */
 export function openLoopbackPair(
   posix: Posix,
   family: SocketAddress["family"] = "inet",
 ): LoopbackPair {
-  const address = family === "inet6" ? "::1" : "127.0.0.1";
-  const opened: number[] = [];
-  const open = () => {
-    const fd = unwrap(posix, "socket", posix.socket(family));
-    opened.push(fd);
-    return fd;
-  };
-  try {
-    const listener = open();
-    unwrap(posix, "bind", posix.bind(listener, { family, address, port: 0 }));
-    unwrap(posix, "listen", posix.listen(listener, 1));
-    const serverAddr = posix.getsockname(listener).value!;
-    const client = open();
-    const connecting = posix.connect(client, serverAddr);
-    if (connecting.errno !== "EINPROGRESS") {
-      unwrap(posix, "connect", connecting);
-    }
-    const deadline = new Deadline(WAIT_MS);
-    waitWritable(posix, client, "connect", deadline);
-    waitReadable(posix, listener, "accept", deadline);
-    const server = unwrap(posix, "accept", posix.accept(listener));
-    posix.close(listener);
-    opened.splice(opened.indexOf(listener), 1);
-    return {
-      client,
-      server,
-      endpoints: {
-        client: posix.getsockname(client).value!,
-        server: serverAddr,
-      },
-    };
-  } catch (e) {
-    for (const fd of opened) posix.close(fd);
-    throw e;
-  }
+  return connectLoopback(posix, { family, deadline: new Deadline(WAIT_MS) });
 }
 
 /**

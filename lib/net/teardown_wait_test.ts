@@ -6,7 +6,11 @@ import { openFdCount } from "../testing/fds.ts";
 import { openLoopbackPair } from "../testing/loopback.ts";
 import { Deadline, DeadlineExceeded } from "./deadline.ts";
 import { pollReportsRdhup } from "./rdhup.ts";
-import { teardownArrived, teardownEvents, waitTeardown } from "./wait.ts";
+import {
+  teardownArrived,
+  teardownEvents,
+  waitTeardown,
+} from "./teardown_wait.ts";
 
 /** A Posix whose table has no POLLRDHUP (as macOS or OpenBSD), counting polls. */
 class NoRdhupPosix extends Posix {
