@@ -21,7 +21,7 @@ import { outputWidth, renderFittedTable } from "./table.ts";
 import { DEFAULT_TRIAL_OPTIONS } from "../engine/trial.ts";
 import { EXPERIMENTS } from "../../experiments/mod.ts";
 import { STACK_NAMES, type StackName } from "../results/stack.ts";
-import { RUN_ALL_PERMISSIONS, RUN_ALL_SCRIPT } from "../stacks/launcher.ts";
+import { runAllDenoArgs } from "../stacks/launcher.ts";
 import { runBounded } from "../stacks/process.ts";
 
 const USAGE = `Usage: deno task bench [--rounds N] [--trials N] [--no-stacks]
@@ -205,18 +205,14 @@ async function timeStacks(trials: number): Promise<string[][]> {
     for (const stack of STACK_NAMES) {
       const t0 = performance.now();
       const out = await runBounded(Deno.execPath(), {
-        args: [
-          "run",
-          ...RUN_ALL_PERMISSIONS,
-          "--allow-run",
-          RUN_ALL_SCRIPT,
+        args: runAllDenoArgs([
           "--stack",
           stack,
           "--trials",
           String(trials),
           "--out",
           `${dir}/${stack}.json`,
-        ],
+        ], ["--allow-run"]),
         deadlineMs: 20 * 60_000,
         env: { NO_COLOR: "1", COLUMNS: "100" },
       });

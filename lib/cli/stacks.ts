@@ -9,7 +9,7 @@
  */
 
 import { STACK_NAMES, type StackName } from "../results/stack.ts";
-import { RUN_ALL_PERMISSIONS, RUN_ALL_SCRIPT } from "../stacks/launcher.ts";
+import { runAllDenoArgs } from "../stacks/launcher.ts";
 import { launch, type Launched } from "../stacks/launchers.ts";
 import { runBounded } from "../stacks/process.ts";
 import { failureExitCode, printError } from "./ending.ts";
@@ -35,7 +35,7 @@ const HOST_DEADLINE_MS = 10 * 60_000;
 
 async function runHost(args: readonly string[], cwd: string): Promise<number> {
   const out = await runBounded(Deno.execPath(), {
-    args: ["run", ...RUN_ALL_PERMISSIONS, RUN_ALL_SCRIPT, ...args],
+    args: runAllDenoArgs(args),
     cwd,
     output: "inherit",
     deadlineMs: HOST_DEADLINE_MS,

@@ -194,13 +194,14 @@ export function compareIds(a: string, b: string): number {
 }
 
 /**
- * Writes `text` to `path` atomically: a temporary file beside it, then
- * rename. A failure leaves `path` as it was.
+ * Writes `data` (text, or bytes) to `path` atomically: a temporary file
+ * beside it, then rename. A failure leaves `path` as it was.
  */
-export function writeAtomically(path: string, text: string): void {
+export function writeAtomically(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp-${Deno.pid}`;
   try {
-    Deno.writeTextFileSync(tmp, text);
+    if (typeof data === "string") Deno.writeTextFileSync(tmp, data);
+    else Deno.writeFileSync(tmp, data);
     Deno.renameSync(tmp, path);
   } catch (e) {
     try {

@@ -240,7 +240,8 @@ export function resolveOsRelease(
   return `unknown (${deno}; ${uname})`;
 }
 
-function isRoot(): boolean | null {
+/** Whether this process runs as uid 0; `null` where that is unknown. */
+export function isRoot(): boolean | null {
   try {
     return Deno.uid() === 0;
   } catch {

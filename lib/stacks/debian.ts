@@ -6,8 +6,10 @@
  * @module
  */
 
+import { isRoot } from "../results/platform_info.ts";
+import { lastLine } from "./host_tools.ts";
 import type { Log } from "./launcher.ts";
-import { runBounded, which } from "./process.ts";
+import { isExecutableFile, runBounded, which } from "./process.ts";
 
 /** A package, and the program whose presence shows it is installed. */
 export interface DebianPackage {
@@ -20,22 +22,9 @@ export interface DebianPackage {
 const INSTALL_DEADLINE_MS = 10 * 60_000;
 
 function present(p: DebianPackage): boolean {
-  if (!p.provides.startsWith("/")) return which(p.provides) !== null;
-  try {
-    Deno.statSync(p.provides);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether this process runs as root. */
-export function isRoot(): boolean {
-  try {
-    return Deno.uid() === 0;
-  } catch {
-    return false;
-  }
+  return p.provides.startsWith("/")
+    ? isExecutableFile(p.provides)
+    : which(p.provides) !== null;
 }
 
 /**
@@ -72,10 +61,9 @@ export async function ensurePackages(
       env,
     });
     if (out.code !== 0) {
-      const last = out.stderr.trim().split("\n").at(-1) ?? "";
       return `${what}; apt-get ${args[0]} failed${
         out.killedAfterMs ? " (timed out)" : ""
-      }: ${last}`;
+      }: ${lastLine(out.stderr)}`;
     }
   }
   const still = missing.filter((p) => !present(p));

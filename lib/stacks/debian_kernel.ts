@@ -12,7 +12,7 @@
  * @module
  */
 
-import { isRoot } from "./debian.ts";
+import { isRoot } from "../results/platform_info.ts";
 import { GUEST } from "./guest_init.ts";
 import { exists, output, stamp } from "./host_tools.ts";
 import type { Log } from "./launcher.ts";

@@ -16,26 +16,19 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import type { Kernel } from "./debian_kernel.ts";
 import { GUEST, type GuestRun, initScript, runEnv } from "./guest_init.ts";
-import { exists, output, seconds, stamp } from "./host_tools.ts";
+import { exists, output, seconds, sha256, stamp } from "./host_tools.ts";
 import { type CpioEntry, CpioWriter } from "./initramfs.ts";
 import {
   CHECKOUT,
   type Log,
-  RUN_ALL_PERMISSIONS,
   RUN_ALL_SCRIPT,
+  runAllDenoArgs,
 } from "./launcher.ts";
 
 /** Bumped when the cached archive's layout changes. */
 const BASE_FORMAT = 1;
-
-function sha256(...parts: (string | Uint8Array)[]): string {
-  const hash = createHash("sha256");
-  for (const p of parts) hash.update(p);
-  return hash.digest("hex");
-}
 
 /**
  * The absolute paths of the libraries in `ldd`'s output, loader included.
@@ -68,17 +61,13 @@ export function guestDenoArgs(
   v8Flags: string,
   args: readonly string[],
 ): string[] {
-  return [
-    "run",
+  return runAllDenoArgs(args, [
     ...(v8Flags === "" ? [] : [`--v8-flags=${v8Flags}`]),
     "--cached-only",
     "--no-prompt",
     "--config",
     `${CHECKOUT}/deno.json`,
-    ...RUN_ALL_PERMISSIONS,
-    RUN_ALL_SCRIPT,
-    ...args,
-  ];
+  ]);
 }
 
 /** A Deno cache for run-all, filled from the checkout's lock file. */

@@ -13,13 +13,9 @@
 
 import type { StackHandOver } from "../results/stack.ts";
 import { STACK_ENV } from "../results/stack.ts";
-import { ensurePackages, isRoot } from "./debian.ts";
-import {
-  type Launcher,
-  type Log,
-  RUN_ALL_PERMISSIONS,
-  RUN_ALL_SCRIPT,
-} from "./launcher.ts";
+import { isRoot } from "../results/platform_info.ts";
+import { ensurePackages } from "./debian.ts";
+import { type Launcher, type Log, runAllDenoArgs } from "./launcher.ts";
 import { runBounded } from "./process.ts";
 
 /** runsc's flags before `do`, and `do`'s own. */
@@ -82,14 +78,7 @@ export const gvisor: Launcher = {
   async runAll(args: readonly string[], cwd: string, log: Log) {
     if (version === null) throw new Error("gvisor: prepare() first");
     const out = await runBounded("runsc", {
-      args: [
-        ...RUNSC_ARGS,
-        Deno.execPath(),
-        "run",
-        ...RUN_ALL_PERMISSIONS,
-        RUN_ALL_SCRIPT,
-        ...args,
-      ],
+      args: [...RUNSC_ARGS, Deno.execPath(), ...runAllDenoArgs(args)],
       cwd,
       // A terminal is handed over (progress line, width); a file or pipe is
       // fed through a pipe: gVisor keeps its own offset in a file it is

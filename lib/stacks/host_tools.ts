@@ -1,13 +1,14 @@
 /**
- * Small helpers the parts of the `linux-6.1` launcher share
- * (`qemu.ts`, `debian_kernel.ts`, `guest_image.ts`): running a host tool
+ * Small helpers the launchers share (`qemu.ts`, `debian_kernel.ts`,
+ * `guest_image.ts`, `serial_files.ts`, `debian.ts`): running a host tool
  * (apt-get, dpkg-deb, ldd, `deno cache`, …) for its output under a
- * deadline, telling whether a cached file is there or was replaced, and
- * durations for progress lines.
+ * deadline, its last line of output, telling whether a cached file is there
+ * or was replaced, SHA-256 checksums, and durations for progress lines.
  *
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { runBounded } from "./process.ts";
 
 /** apt-get, dpkg-deb and `deno cache` get this long each. */
@@ -27,6 +28,13 @@ export function exists(path: string): boolean {
 export function stamp(path: string): string {
   const info = Deno.statSync(path);
   return `${path} ${info.size} ${info.mtime?.getTime() ?? 0}`;
+}
+
+/** The SHA-256 of `parts` one after the other, in hex. */
+export function sha256(...parts: (string | Uint8Array)[]): string {
+  const hash = createHash("sha256");
+  for (const p of parts) hash.update(p);
+  return hash.digest("hex");
 }
 
 /** Milliseconds as `12.3 s`. */

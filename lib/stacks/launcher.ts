@@ -50,3 +50,15 @@ export const CHECKOUT = new URL("../..", import.meta.url).pathname.replace(
   /\/$/,
   "",
 );
+
+/**
+ * Deno's arguments for running run-all with `args`: `run`, `denoFlags`
+ * (`--cached-only`, `--allow-run`, …), the permissions a run needs, the
+ * script, then `args`.
+ */
+export function runAllDenoArgs(
+  args: readonly string[],
+  denoFlags: readonly string[] = [],
+): string[] {
+  return ["run", ...denoFlags, ...RUN_ALL_PERMISSIONS, RUN_ALL_SCRIPT, ...args];
+}

@@ -101,23 +101,40 @@ function signal(child: Deno.ChildProcess, name: Deno.Signal): void {
   }
 }
 
-/** The path of `program` on PATH, or `null` when it is not installed. */
-export function which(program: string): string | null {
-  let path: string;
+/** Searched when PATH cannot be read (no env permission) or is unset. */
+export const FALLBACK_PATH =
+  "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/**
+ * The value of environment variable `name` when the env permission allows
+ * reading it (asked without a prompt), else `undefined`.
+ */
+export function readVariable(name: string): string | undefined {
+  const env = Deno.permissions.querySync({ name: "env", variable: name });
+  return env.state === "granted" ? Deno.env.get(name) : undefined;
+}
+
+/** Whether `path` is a file someone may execute (symlinks followed). */
+export function isExecutableFile(path: string): boolean {
   try {
-    path = Deno.env.get("PATH") ?? "/usr/bin:/bin";
-  } catch {
-    path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    const info = Deno.statSync(path);
+    return info.isFile && (info.mode === null || (info.mode & 0o111) !== 0);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) throw e;
+    return false; // missing, unreadable, or a path through a file
   }
-  for (const dir of path.split(":")) {
-    if (dir === "") continue;
-    const candidate = `${dir}/${program}`;
-    try {
-      const info = Deno.statSync(candidate);
-      if (info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0) return candidate;
-    } catch {
-      // Not here.
-    }
+}
+
+/**
+ * The path of `program` on PATH, or `null` when it is not installed. An
+ * empty PATH entry (the working directory) is never searched.
+ */
+export function which(program: string): string | null {
+  const dirs = (readVariable("PATH") || FALLBACK_PATH).split(":")
+    .filter((dir) => dir !== "");
+  for (const dir of dirs) {
+    const candidate = `${dir.replace(/\/+$/, "")}/${program}`;
+    if (isExecutableFile(candidate)) return candidate;
   }
   return null;
 }

@@ -19,6 +19,7 @@
  */
 
 import { dirname, relative, resolve } from "node:path";
+import { writeAtomically } from "../results/format.ts";
 import type { StackHandOver } from "../results/stack.ts";
 import { ensurePackages } from "./debian.ts";
 import { ensureKernel, type Kernel } from "./debian_kernel.ts";
@@ -153,9 +154,7 @@ function writeBack(path: string, data: Uint8Array): boolean {
     // Not there yet.
   }
   Deno.mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  Deno.writeFileSync(tmp, data);
-  Deno.renameSync(tmp, path);
+  writeAtomically(path, data);
   return true;
 }
 
@@ -208,14 +207,6 @@ function envFlag(name: string): boolean {
   }
 }
 
-/** Writes all of `bytes` to the host's stdout. */
-function toStdout(bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.length) {
-    done += Deno.stdout.writeSync(bytes.subarray(done));
-  }
-}
-
 /** How QEMU ended, as the launcher saw it. */
 interface Ended {
   readonly code: number;
@@ -259,9 +250,9 @@ async function runQemu(
       // Already gone.
     }
   };
-  const streamed = child.stdout.pipeTo(
-    new WritableStream({ write: (chunk) => toStdout(chunk) }),
-  ).catch(() => {});
+  const streamed = child.stdout.pipeTo(Deno.stdout.writable, {
+    preventClose: true,
+  }).catch(() => {});
   const stderr = new Response(child.stderr).text().catch(() => "");
   const watch = setInterval(() => {
     const now = performance.now() - started;

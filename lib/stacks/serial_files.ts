@@ -23,7 +23,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { createHash } from "node:crypto";
+import { sha256 } from "./host_tools.ts";
 import { gunzipSync, gzipSync } from "node:zlib";
 
 /** The first word of the first line, and the format's version. */
@@ -67,10 +67,6 @@ serial_done() {
   printf 'done %s\\n' "$1"
 }
 `;
-
-function sha256(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
 
 /**
  * The stream for `files` and `exitCode`, as {@linkcode SERIAL_SENDER} would

@@ -17,7 +17,7 @@ import { readResults, type Results } from "../results/format.ts";
 import { platformId } from "../results/platform_info.ts";
 import type { StackName } from "../results/stack.ts";
 import { RUN_ALL_PERMISSIONS, runScript } from "../testing/subprocess.ts";
-import { isRoot } from "./debian.ts";
+import { isRoot } from "../results/platform_info.ts";
 import { RUN_ALL_SCRIPT } from "./launcher.ts";
 import { which } from "./process.ts";
 

@@ -17,6 +17,12 @@
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import {
+  FALLBACK_PATH,
+  isExecutableFile,
+  readVariable,
+  which,
+} from "../stacks/process.ts";
 
 export type { Page };
 
@@ -29,9 +35,6 @@ export const CHROMIUM_NAMES = [
   "chromium-browser",
   "google-chrome",
 ] as const;
-
-/** Searched when PATH cannot be read (no env permission) or is unset. */
-const FALLBACK_PATH = "/usr/local/bin:/usr/bin:/bin";
 
 /** The browser to run, or why there is none. */
 export type ChromiumLookup =
@@ -63,23 +66,6 @@ const LAUNCH_MS = 30_000;
 const LOAD_MS = 10_000;
 const CLOSE_MS = 10_000;
 
-/** The value of an environment variable, when the env permission allows. */
-function readVariable(name: string): string | undefined {
-  const env = Deno.permissions.querySync({ name: "env", variable: name });
-  return env.state === "granted" ? Deno.env.get(name) : undefined;
-}
-
-/** Whether `path` is a file someone may execute (symlinks followed). */
-function isExecutableFile(path: string): boolean {
-  try {
-    const info = Deno.statSync(path);
-    return info.isFile && (info.mode === null || (info.mode & 0o111) !== 0);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable) throw e;
-    return false; // missing, unreadable, or a path through a file
-  }
-}
-
 /**
  * The browser to run: `ESCOTERIA_CHROMIUM` when it is set (read only when
  * the env permission is granted; then it alone counts), else the first of
@@ -92,14 +78,9 @@ export function findChromium(): ChromiumLookup {
       ? { executable: chosen }
       : { missing: `${CHROMIUM_VARIABLE}=${chosen} is not an executable` };
   }
-  // An empty PATH entry means the working directory: never searched here.
-  const dirs = (readVariable("PATH") || FALLBACK_PATH).split(":")
-    .filter((dir) => dir !== "");
   for (const name of CHROMIUM_NAMES) {
-    for (const dir of dirs) {
-      const candidate = `${dir.replace(/\/+$/, "")}/${name}`;
-      if (isExecutableFile(candidate)) return { executable: candidate };
-    }
+    const found = which(name);
+    if (found !== null) return { executable: found };
   }
   return {
     missing: `none of ${
