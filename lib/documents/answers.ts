@@ -18,7 +18,6 @@
  */
 
 import { observationKey as key } from "../engine/keys.ts";
-import type { Observation } from "../engine/observers.ts";
 import {
   caseId,
   expandCases,
@@ -35,6 +34,7 @@ import { compareIds } from "../results/format.ts";
 import { inPlatformOrder } from "./platform_order.ts";
 import { type Reveal, revealsOf, watchPlan } from "./reveals.ts";
 import { stacksAnswer } from "./stack_differences.ts";
+import { paramsText, showValue } from "./words.ts";
 
 /** One cell: its text, and the case it comes from (to link), if any. */
 export interface AnswerCell {
@@ -113,16 +113,6 @@ function sentBy(segments: readonly Segment[], side: string): string {
   return kinds.length ? kinds.join(", ") : "nothing";
 }
 
-/** `linger=off shutdown=wr close=yes unread=none`, in factor order. */
-function paramsText(params: Params, experiment: Experiment): string {
-  return experiment.factors.filter((f) => f.name in params)
-    .map((f) => `${f.name}=${params[f.name]}`).join(" ");
-}
-
-function show(value: Observation | undefined): string {
-  return value === undefined ? "—" : value === "" ? '""' : String(value);
-}
-
 /** Per platform, its cases by id. */
 type CaseIndex = readonly ReadonlyMap<string, CaseResult>[];
 
@@ -197,7 +187,7 @@ function firstSigns(
   const shown = first.map((r) =>
     r.observer === "recv" || r.observer === "so_error" ||
       r.observer === "send"
-      ? `${r.observer} ${show(r.value)}`
+      ? `${r.observer} ${showValue(r.value)}`
       : r.observer
   ).join(", ");
   return { shown, afterSending: quiet.length === 0 };
@@ -461,7 +451,7 @@ function shutRd(index: CaseIndex, experiment: Experiment): Draft | null {
       const changed = Object.entries(reveals).filter(([, r]) => r);
       return changed.length === 0
         ? "nothing changed"
-        : changed.map(([o, r]) => `${o} ${show(r!.value)} @${r!.at}`).join(
+        : changed.map(([o, r]) => `${o} ${showValue(r!.value)} @${r!.at}`).join(
           ", ",
         );
     }, NOT_RUN);
@@ -472,7 +462,7 @@ function shutRd(index: CaseIndex, experiment: Experiment): Draft | null {
       watch.factor,
       (c) => {
         const o = c.observations;
-        const at = (cp: string) => show(o[key(watch.actor, "recv", cp)]);
+        const at = (cp: string) => showValue(o[key(watch.actor, "recv", cp)]);
         const later = experiment.checkpoints.filter((cp) => cp !== baseline);
         return `recv: ${at(baseline!)} before, then ${
           later.map((cp) => `${at(cp)} @${cp}`).join(", ")
@@ -517,8 +507,10 @@ function getpeername(
           ...new Set(found.map((c) => {
             const o = c.observations;
             const state = o["client.tcp_state.after_wait"];
-            return `connected() ${show(o["client.connected.after_wait"])}` +
-              (state === undefined ? "" : ` (state ${show(state)})`);
+            return `connected() ${
+              showValue(o["client.connected.after_wait"])
+            }` +
+              (state === undefined ? "" : ` (state ${showValue(state)})`);
           })),
         ];
         return { text: texts.join("; "), caseId: found[0]!.id };
@@ -596,11 +588,11 @@ function afterReset(
         const firstValue =
           o[key(role, call, call === "send" ? "first" : first)];
         const rest = later.map((cp) =>
-          `${cp}: recv ${show(o[key(role, "recv", cp)])}, so_error ${
-            show(o[key(role, "so_error", cp)])
+          `${cp}: recv ${showValue(o[key(role, "recv", cp)])}, so_error ${
+            showValue(o[key(role, "so_error", cp)])
           }`
         ).join("; ");
-        return { text: `${show(firstValue)}; ${rest}`, caseId: id };
+        return { text: `${showValue(firstValue)}; ${rest}`, caseId: id };
       });
       rows.push({ label: `${reset}: ${call} first`, cells });
     }

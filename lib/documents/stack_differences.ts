@@ -29,6 +29,7 @@ import type { Answer, AnswerCell, AnswerRow } from "./answers.ts";
 import { inPlatformOrder } from "./platform_order.ts";
 import { trialWire } from "./report/compare.ts";
 import { stackName } from "./stack_text.ts";
+import { paramsText, showValue } from "./words.ts";
 
 /** The answer's id (its anchor is `answer-stacks`). */
 export const STACKS_ANSWER_ID = "stacks";
@@ -116,10 +117,6 @@ function parts(key: string): { at: string; rank: number; poll: boolean } {
   }
 }
 
-function show(value: Observation | undefined): string {
-  return value === undefined ? "—" : value === "" ? '""' : String(value);
-}
-
 /** Poll revents as flags, or `null` if `value` is not revents. */
 function pollFlags(value: Observation | undefined): string[] | null {
   if (typeof value !== "string") return null;
@@ -155,8 +152,8 @@ function keyDifference(
       notes.length ? ` (${notes.join("; ")})` : ""
     }`;
   }
-  return `${key} ${show(mine)} (${
-    [`${base}: ${show(theirs)}`, ...notes].join("; ")
+  return `${key} ${showValue(mine)} (${
+    [`${base}: ${showValue(theirs)}`, ...notes].join("; ")
   })`;
 }
 
@@ -298,16 +295,7 @@ function caseOrder(experiments: readonly Experiment[]) {
 
 /** `teardown: actor=client linger=0 …`, parameters in factor order. */
 function caseLabel(c: CaseResult, experiment: Experiment | undefined): string {
-  const known = experiment?.factors.map((f) => f.name) ?? [];
-  const names = [
-    ...known.filter((n) => n in c.params),
-    ...Object.keys(c.params).filter((n) => !known.includes(n)).sort(
-      compareIds,
-    ),
-  ];
-  return `${c.experiment}: ${
-    names.map((n) => `${n}=${c.params[n]}`).join(" ")
-  }`;
+  return `${c.experiment}: ${paramsText(c.params, experiment)}`;
 }
 
 /** One pair worked out: its differences and their groups. */
