@@ -3,6 +3,7 @@ import { decodeLinger, encodeLinger, formatLinger } from "./linger.ts";
 import { decodePollFds, encodePollFds, pollNames } from "./pollfd.ts";
 import { decodeTcpState, encodeTcpState } from "./tcp_state.ts";
 import { TABLES } from "./tables/mod.ts";
+import { encodeTimeval, TIMEVAL_SIZE } from "./timeval.ts";
 
 Deno.test("struct linger is two host-order ints: {1, 0} is 01000000 00000000", () => {
   assert.deepEqual(
@@ -77,4 +78,18 @@ Deno.test("the TCP state byte decodes under Linux and BSD numbering", async (t) 
       }
     });
   }
+});
+
+Deno.test("struct timeval is 16 little-endian bytes: {tv_sec, tv_usec}", () => {
+  assert.equal(TIMEVAL_SIZE, 16);
+  assert.deepEqual(
+    [...encodeTimeval(40)],
+    [0, 0, 0, 0, 0, 0, 0, 0, 0x40, 0x9c, 0, 0, 0, 0, 0, 0],
+  );
+  assert.deepEqual(
+    [...encodeTimeval(2500)],
+    [2, 0, 0, 0, 0, 0, 0, 0, 0x20, 0xa1, 0x07, 0, 0, 0, 0, 0],
+  );
+  assert.throws(() => encodeTimeval(-1), RangeError);
+  assert.throws(() => encodeTimeval(0.5), RangeError);
 });

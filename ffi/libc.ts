@@ -12,6 +12,7 @@
  */
 
 import type { PlatformTable } from "./tables/platform.ts";
+import { FCNTL_STACK_PARAMETERS } from "./variadic.ts";
 
 /** Builds the symbol table; only `poll`'s `nfds_t` and errno differ by OS. */
 export function libcSymbols(table: PlatformTable) {
@@ -62,11 +63,16 @@ export function libcSymbols(table: PlatformTable) {
     close: { parameters: ["i32"], result: "i32" },
     // int poll(struct pollfd *fds, nfds_t nfds, int timeout_ms)
     poll: { parameters: ["buffer", table.nfdsType, "i32"], result: "i32" },
-    // int fcntl(int fd, int cmd, ...): variadic; only F_GETFL/F_SETFL with an
-    // int, used on macOS where socket() has no SOCK_NONBLOCK. Passing the
-    // third argument as a named int is right on x86_64 and unverified on
-    // macOS arm64, where variadic arguments go on the stack.
+    // int fcntl(int fd, int cmd, ...): variadic, called with one int (see
+    // variadic.ts). `fcntl` passes it in the third integer register (x86_64
+    // System V; AAPCS64 on Linux and the BSDs); `fcntl_stack` is the same
+    // symbol shaped so the int lands in the first stack slot (Apple arm64).
     fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+    fcntl_stack: {
+      name: "fcntl",
+      parameters: FCNTL_STACK_PARAMETERS,
+      result: "i32",
+    },
     // int open(const char *path, int flags, ...): variadic, declared with its
     // two fixed arguments only. Calling it without variadic arguments is safe
     // on every ABI escoteria runs on: the fixed arguments travel as in a

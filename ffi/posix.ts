@@ -30,6 +30,8 @@ import {
   type SocketAddress,
 } from "./sockaddr.ts";
 import { decodeTcpState, TCP_INFO_BUFFER_SIZE } from "./tcp_state.ts";
+import { encodeTimeval } from "./timeval.ts";
+import { type VariadicAbi, variadicAbi } from "./variadic.ts";
 import { hostTable } from "./tables/mod.ts";
 
 /** What a call returned: `ret` as libc gave it, `errno` by name on failure. */
@@ -85,8 +87,15 @@ export class SyscallError extends Error {
 export class Posix {
   readonly #libc: Libc;
   readonly #errnoView: () => number;
-
-  constructor(readonly table: PlatformTable, libc: Libc = openLibc(table)) {
+  /**
+   * `table`'s OS over `libc`; `variadic` says where `fcntl`'s variadic
+   * argument goes, this process's ABI unless a test says otherwise.
+   */
+  constructor(
+    readonly table: PlatformTable,
+    libc: Libc = openLibc(table),
+    readonly variadic: VariadicAbi = variadicAbi(table.os, Deno.build.arch),
+  ) {
     this.#libc = libc;
     this.#errnoView = () => {
       const ptr = libc.errno_location();
@@ -147,16 +156,28 @@ export class Posix {
 
   /** `fcntl(fd, F_GETFL)`: the file status flags; EBADF for a closed fd. */
   fileStatusFlags(fd: number): Outcome {
-    return this.#outcome(this.#libc.fcntl(fd, this.table.constants.F_GETFL, 0));
+    return this.#fcntl(fd, this.table.constants.F_GETFL, 0);
   }
 
-  /** Sets O_NONBLOCK through fcntl (for OSes without SOCK_NONBLOCK). */
-  setNonblocking(fd: number): Outcome {
+  /**
+   * Sets (or with `on` false clears) O_NONBLOCK with `fcntl(F_SETFL)`: how
+   * sockets become non-blocking where `socket()` has no SOCK_NONBLOCK.
+   */
+  setNonblocking(fd: number, on = true): Outcome {
     const c = this.table.constants;
     const flags = this.fileStatusFlags(fd);
     if (flags.ret < 0) return flags;
+    const next = on ? flags.ret | c.O_NONBLOCK : flags.ret & ~c.O_NONBLOCK;
+    return this.#fcntl(fd, c.F_SETFL, next);
+  }
+
+  /** `fcntl(fd, cmd, arg)` through the binding this ABI needs (variadic.ts). */
+  #fcntl(fd: number, cmd: number, arg: number): Outcome {
+    if (this.variadic === "registers") {
+      return this.#outcome(this.#libc.fcntl(fd, cmd, arg));
+    }
     return this.#outcome(
-      this.#libc.fcntl(fd, c.F_SETFL, flags.ret | c.O_NONBLOCK),
+      this.#libc.fcntl_stack(fd, cmd, 0n, 0n, 0n, 0n, 0n, 0n, BigInt(arg)),
     );
   }
 
@@ -259,6 +280,17 @@ export class Posix {
     return this.setRawOption(fd, c.SOL_SOCKET, c.SO_LINGER, buf);
   }
 
+  /** `setsockopt(SOL_SOCKET, SO_RCVTIMEO, { ms })`: bounds a blocking recv. */
+  setReceiveTimeout(fd: number, ms: number): Outcome {
+    const c = this.table.constants;
+    return this.setRawOption(
+      fd,
+      c.SOL_SOCKET,
+      c.SO_RCVTIMEO,
+      encodeTimeval(ms),
+    );
+  }
+
   /** `getsockopt(SOL_SOCKET, SO_ERROR)` as an errno name, `null` for none. */
   soError(fd: number): ValueOutcome<Errno | null> {
     const c = this.table.constants;
@@ -299,12 +331,28 @@ export class Posix {
     fd: number,
     call: "getpeername" | "getsockname",
   ): ValueOutcome<SocketAddress> {
-    const sa = new Uint8Array(SOCKADDR_STORAGE_SIZE);
-    const out = this.#outcome(this.#libc[call](fd, sa, socklen(sa.byteLength)));
+    const out = this.rawName(fd, call);
     return {
-      ...out,
-      value: out.ret < 0 ? null : decodeSockaddr(this.table, sa),
+      ret: out.ret,
+      errno: out.errno,
+      value: out.value === null ? null : decodeSockaddr(this.table, out.value),
     };
+  }
+
+  /**
+   * `getsockname()`/`getpeername()` undecoded: `value` holds the bytes the
+   * kernel filled in, as many as the length it returned.
+   */
+  rawName(
+    fd: number,
+    call: "getpeername" | "getsockname",
+  ): ValueOutcome<Uint8Array> {
+    const sa = new Uint8Array(SOCKADDR_STORAGE_SIZE);
+    const len = socklen(sa.byteLength);
+    const out = this.#outcome(this.#libc[call](fd, sa, len));
+    if (out.ret < 0) return { ...out, value: null };
+    const got = new DataView(len.buffer).getUint32(0, true);
+    return { ...out, value: sa.subarray(0, Math.min(got, sa.byteLength)) };
   }
 
   /** `send(fd, data, MSG_DONTWAIT|MSG_NOSIGNAL)`. */
@@ -320,6 +368,17 @@ export class Posix {
   recv(fd: number, size: number, extraFlags = 0): ValueOutcome<Uint8Array> {
     const buf = new Uint8Array(Math.max(size, 1));
     const flags = this.table.constants.MSG_DONTWAIT | extraFlags;
+    const out = this.#outcome(this.#libc.recv(fd, buf, BigInt(size), flags));
+    return { ...out, value: out.ret < 0 ? null : buf.subarray(0, out.ret) };
+  }
+
+  /**
+   * `recv(fd, size, flags)` with exactly `flags`: no MSG_DONTWAIT added, so
+   * on a blocking socket it waits (the self-check bounds that wait with
+   * SO_RCVTIMEO). Experiments use {@linkcode Posix.recv}.
+   */
+  rawRecv(fd: number, size: number, flags: number): ValueOutcome<Uint8Array> {
+    const buf = new Uint8Array(Math.max(size, 1));
     const out = this.#outcome(this.#libc.recv(fd, buf, BigInt(size), flags));
     return { ...out, value: out.ret < 0 ? null : buf.subarray(0, out.ret) };
   }

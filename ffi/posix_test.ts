@@ -92,3 +92,37 @@ Deno.test("strerror() reads libc's text", () => {
   assert.equal(posix.strerror("ECONNRESET"), "Connection reset by peer");
   assert.equal(posix.strerror("ENOPE"), "unknown error");
 });
+
+Deno.test("socket() gives a non-blocking socket: F_GETFL reads O_NONBLOCK back, on every OS", () => {
+  // On macOS, which has no SOCK_NONBLOCK, this goes through fcntl(F_SETFL),
+  // the variadic call whose binding differs on Apple arm64 (variadic.ts).
+  const c = posix.table.constants;
+  const fd = openSocket();
+  try {
+    const flags = unwrap(posix, "fcntl", posix.fileStatusFlags(fd));
+    assert.notEqual(flags & c.O_NONBLOCK, 0, `F_GETFL ${flags}`);
+    unwrap(posix, "fcntl", posix.setNonblocking(fd, false));
+    const cleared = unwrap(posix, "fcntl", posix.fileStatusFlags(fd));
+    assert.equal(cleared & c.O_NONBLOCK, 0, `F_GETFL ${cleared}`);
+    assert.equal(cleared, flags & ~c.O_NONBLOCK, "only O_NONBLOCK changed");
+    unwrap(posix, "fcntl", posix.setNonblocking(fd));
+    assert.equal(unwrap(posix, "fcntl", posix.fileStatusFlags(fd)), flags);
+  } finally {
+    posix.close(fd);
+  }
+});
+
+Deno.test("rawName() gives the sockaddr bytes the kernel wrote, cut to its length", () => {
+  const fd = openSocket();
+  try {
+    unwrap(posix, "bind", posix.bind(fd, loopback));
+    const raw = posix.rawName(fd, "getsockname");
+    assert.equal(raw.value?.byteLength, 16);
+    assert.deepEqual([...raw.value!.subarray(4, 8)], [127, 0, 0, 1]);
+    const port = posix.getsockname(fd).value!.port;
+    assert.equal((raw.value![2]! << 8) | raw.value![3]!, port);
+    assert.equal(posix.rawName(fd, "getpeername").errno, "ENOTCONN");
+  } finally {
+    posix.close(fd);
+  }
+});

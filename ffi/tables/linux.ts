@@ -49,6 +49,9 @@ export const LINUX = {
     SO_ERROR: 4,
     SO_RCVBUF: 8,
     SO_SNDBUF: 7,
+    // asm-generic/socket.h SO_RCVTIMEO_OLD 20: glibc's SO_RCVTIMEO on a
+    // 64-bit time_t ABI, taking the 16-byte struct timeval
+    SO_RCVTIMEO: 20,
     SO_NOSIGPIPE: null,
     IPPROTO_TCP: 6,
     TCP_NODELAY: 1,

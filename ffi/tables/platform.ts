@@ -107,6 +107,11 @@ export interface SocketConstants {
   readonly SO_ERROR: number;
   readonly SO_RCVBUF: number;
   readonly SO_SNDBUF: number;
+  /**
+   * Receive timeout, a `struct timeval` (see `timeval.ts`). Only the
+   * self-check uses it, to bound a `recv()` that should not block.
+   */
+  readonly SO_RCVTIMEO: number;
   readonly SO_NOSIGPIPE: number | null;
   readonly IPPROTO_TCP: number;
   readonly TCP_NODELAY: number;
