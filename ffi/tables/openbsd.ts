@@ -1,8 +1,12 @@
 /**
  * OpenBSD. `dlopen("libc.so")` lets ld.so pick the highest `libc.so.N.M`.
- * `TCP_INFO` exists on recent releases only (present in `tcp.h` rev 1.24,
- * 2023-05-19; absent from older revisions); on older ones getsockopt fails
- * and the state is recorded as that errno.
+ * `TCP_INFO` arrived in OpenBSD 7.2 (2022; 7.1 has none: esnet/iperf#1397,
+ * where an OpenBSD developer confirmed it for 7.2); the `tcp.h` cited below
+ * is a later revision. Before 7.2 getsockopt fails ENOPROTOOPT, and the
+ * self-check's `tcp-state` stops the run there rather than record that
+ * errno as every state. `lang/deno` builds with `USE_WXNEEDED`, so Deno
+ * must run from a `wxallowed` filesystem (`/usr/local` is one in the
+ * default layout).
  *
  * Sources: openbsd/src `sys/sys/socket.h` rev 1.108 (AF_INET6 24,
  * SOCK_NONBLOCK 0x4000, SOCK_CLOEXEC 0x8000, SO_LINGER 0x80, MSG_DONTWAIT

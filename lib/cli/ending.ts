@@ -6,10 +6,17 @@
  */
 
 import { ResultsError } from "../results/format.ts";
+import { SelfCheckFailed } from "../self_check/self_check.ts";
 import { UsageError } from "./flags.ts";
 
 /** Exit code for bad input: a flag, an argument, a file pointed at. */
 export const EXIT_USAGE = 2;
+
+/**
+ * Exit code for a platform that failed its self-check: the FFI layer is
+ * wrong here, so nothing this run could observe would be trusted.
+ */
+export const EXIT_SELF_CHECK = 3;
 
 /** Writes one line to stderr. */
 export function printError(program: string, message: string): void {
@@ -20,7 +27,7 @@ export function printError(program: string, message: string): void {
  * Ends a command that failed with `e`: one line on stderr, and the exit
  * code to return: 2 for bad input (a {@linkcode UsageError}, or a results
  * file that cannot be used) or a missing permission (the command was run
- * without its task's flags), 1 for anything else.
+ * without its task's flags), 3 for a failed self-check, 1 for anything else.
  */
 export function failureExitCode(
   program: string,
@@ -30,6 +37,10 @@ export function failureExitCode(
   if (e instanceof UsageError || e instanceof ResultsError) {
     printError(program, e.message);
     return EXIT_USAGE;
+  }
+  if (e instanceof SelfCheckFailed) {
+    printError(program, `${e.message}; no results written`);
+    return EXIT_SELF_CHECK;
   }
   if (e instanceof Deno.errors.NotCapable) {
     printError(

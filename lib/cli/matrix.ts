@@ -12,7 +12,11 @@ import { buildMatrix } from "../documents/matrix.ts";
 import { renderMatrixMarkdown } from "../documents/matrix_markdown.ts";
 import type { Experiment } from "../engine/scenario.ts";
 import { canonical, type Results, writeAtomically } from "../results/format.ts";
-import { platformFiles, readPlatforms } from "../results/platform_files.ts";
+import {
+  platformFiles,
+  readPlatforms,
+  shownPlatforms,
+} from "../results/platform_files.ts";
 import { failureExitCode } from "./ending.ts";
 import { parseFlags, UsageError } from "./flags.ts";
 import { RESULTS_DIR } from "./paths.ts";
@@ -43,7 +47,9 @@ export function regenerateMatrix(
     writeAtomically(`${dir}/${name}`, text);
   }
   return {
-    platforms: platforms.filter((p) => p.platform.source === "run").length,
+    platforms:
+      shownPlatforms(platforms).shown.filter((p) => p.platform.source === "run")
+        .length,
   };
 }
 

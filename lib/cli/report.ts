@@ -17,7 +17,11 @@ import { renderHtml } from "../documents/report/html.ts";
 import { renderMarkdown } from "../documents/report/markdown.ts";
 import type { Experiment } from "../engine/scenario.ts";
 import { type Results, writeAtomically } from "../results/format.ts";
-import { platformFiles, readPlatforms } from "../results/platform_files.ts";
+import {
+  platformFiles,
+  readPlatforms,
+  shownPlatforms,
+} from "../results/platform_files.ts";
 import { failureExitCode } from "./ending.ts";
 import { parseFlags, UsageError } from "./flags.ts";
 import { prepareOutputDir } from "./output.ts";
@@ -44,7 +48,7 @@ export function renderReports(
   experiments: readonly Experiment[] = EXPERIMENTS,
 ): Record<"REPORT.md" | "report.html", string> {
   const comparison = compareResults(results, experiments);
-  const answers = buildAnswers(results, experiments);
+  const answers = buildAnswers(shownPlatforms(results).shown, experiments);
   return {
     "REPORT.md": renderMarkdown(comparison, answers),
     "report.html": renderHtml(comparison, answers),

@@ -3,6 +3,8 @@ import { runScript } from "../testing/subprocess.ts";
 import { canonical } from "../results/format.ts";
 import { RESULTS_DIR } from "./paths.ts";
 import { main, renderReports } from "./report.ts";
+import { buildMatrixFiles } from "./matrix.ts";
+import { EXPERIMENTS } from "../../experiments/mod.ts";
 import { platformFiles, readPlatforms } from "../results/platform_files.ts";
 
 const TESTDATA =
@@ -193,4 +195,65 @@ Deno.test("report --help prints usage and exits 0", () => {
     printed,
     /^Usage: deno task report \[FILE\.\.\.\] \[--out-dir DIR\]/,
   );
+});
+
+Deno.test("a platform whose self-check failed is never shown: the documents say why, and nothing else changes", () => {
+  const all = readPlatforms(platformFiles(INPUTS));
+  const failing = all.map((r) =>
+    r.platform.id === "freebsd-amd64"
+      ? {
+        ...r,
+        platform: {
+          ...r.platform,
+          selfCheck: [
+            { check: "errno", ok: true, detail: "close(-1): -1/EBADF (9)" },
+            {
+              check: "socket-nonblocking",
+              ok: false,
+              detail:
+                "F_GETFL after socket() is 0x2: O_NONBLOCK (0x4) is not set",
+            },
+          ],
+        },
+      }
+      : r
+  );
+  const without = all.filter((r) => r.platform.id !== "freebsd-amd64");
+  const why = "freebsd-amd64: its self-check failed (socket-nonblocking: " +
+    "F_GETFL after socket() is 0x2: O_NONBLOCK (0x4) is not set)";
+  const refused = renderReports(failing);
+  const expected = renderReports(without);
+  for (const name of NAMES) {
+    // Markdown escapes the underscores of O_NONBLOCK and F_GETFL.
+    const text = name === "REPORT.md" ? why.replaceAll("_", "\\_") : why;
+    assert.ok(refused[name].includes(`Not shown: ${text}.`), name);
+    assert.ok(
+      refused[name].includes(
+        "FreeBSD (its run failed the self-check; not shown)",
+      ),
+      name,
+    );
+    const notShown = name === "REPORT.md"
+      ? `\n\nNot shown: ${text}.`
+      : `\n<p>Not shown: ${text}.</p>`;
+    assert.equal(
+      refused[name].replace(notShown, "").replace(
+        "FreeBSD (its run failed the self-check; not shown)",
+        "FreeBSD (no results file)",
+      ),
+      expected[name],
+      name,
+    );
+  }
+  const matrix = buildMatrixFiles(failing, EXPERIMENTS);
+  assert.ok(
+    matrix["MATRIX.md"].includes(`Not shown: \`${why.replace(":", "`:")}.`),
+  );
+  assert.ok(!matrix["MATRIX.md"].includes("freebsd-amd64 ("));
+  const json = JSON.parse(matrix["matrix.json"]);
+  assert.deepEqual(
+    json.platforms.map((p: { id: string }) => p.id).includes("freebsd-amd64"),
+    false,
+  );
+  assert.equal(json.refused[0].id, "freebsd-amd64");
 });

@@ -9,7 +9,7 @@
 
 import { basename, dirname } from "node:path";
 import { EXPERIMENTS } from "../../experiments/mod.ts";
-import { hostPosix } from "../../ffi/posix.ts";
+import { hostPosix, type Posix } from "../../ffi/posix.ts";
 import { runCase } from "../engine/run.ts";
 import { type Case, expandCases, type Experiment } from "../engine/scenario.ts";
 import { DEFAULT_TRIAL_OPTIONS } from "../engine/trial.ts";
@@ -32,6 +32,11 @@ import {
 import { isStackName, STACK_NAMES, type StackName } from "../results/stack.ts";
 import { launch } from "../stacks/launchers.ts";
 import { pollReportsRdhup } from "../net/rdhup.ts";
+import {
+  runSelfCheck,
+  type SelfCheckEntry,
+  SelfCheckFailed,
+} from "../self_check/self_check.ts";
 import { openCapture } from "../wire/capture.ts";
 import { regenerateDocuments } from "./documents.ts";
 import { failureExitCode, printError } from "./ending.ts";
@@ -77,6 +82,11 @@ platform's results as JSON, and rebuilds the matrix and the reports.
                  replace cases that hold wire or leftover evidence with
                  cases that have none (see below)
   --help         show this help
+
+Before any experiment, a self-check proves the FFI layer on this platform
+with real sockets on loopback (errno numbers, O_NONBLOCK, sockaddr, SO_LINGER,
+TCP states, poll flags); a failed check stops the run with one line naming it
+and exit code 3, and no results are written.
 
 On Linux each trial's TCP segments are captured on lo through an AF_PACKET
 socket, which needs CAP_NET_RAW (root). Without it "wire" is null and
@@ -339,10 +349,14 @@ function agreement(path: string, ran: readonly CaseResult[]): string {
   } agree with ${path}`;
 }
 
-/** Runs run-all with `args`; returns the exit code. */
+/**
+ * Runs run-all with `args`; returns the exit code. `posixFor` gives the
+ * socket API to run on (the host's; tests pass one with a wrong table).
+ */
 export function main(
   args: string[],
   experiments: readonly Experiment[],
+  posixFor: () => Posix = hostPosix,
 ): number | Promise<number> {
   let capture: ReturnType<typeof openCapture> | undefined;
   try {
@@ -357,7 +371,11 @@ export function main(
       return 0;
     }
     if (options.stack !== "host") return onStack(options.stack, args);
-    const posix = hostPosix();
+    const posix = posixFor();
+    const checkStarted = performance.now();
+    const selfCheck = runSelfCheck(posix);
+    const checkMs = performance.now() - checkStarted;
+    if (selfCheck.some((e) => !e.ok)) throw new SelfCheckFailed(selfCheck);
     capture = options.noWire
       ? { unavailable: "not captured: run with --no-wire" }
       : openCapture(posix);
@@ -429,6 +447,7 @@ export function main(
         `deno task run-all ${args.join(" ")}`.trim(),
         thisStack(posix),
         pollReportsRdhup(posix),
+        selfCheck,
       ),
       cases: merged.cases,
     };
@@ -449,6 +468,7 @@ export function main(
         (errors ? `, ${plural(errors, "trial")} with errors` : "") +
         (unstable ? `, ${plural(unstable, "unstable case")}` : "") +
         (merged.kept ? `, ${plural(merged.kept, "earlier case")} kept` : ""),
+        selfCheckSummary(selfCheck, checkMs),
         wireSummary(ran, tap),
         ...(pcapDir !== null ? [`pcap files: ${pcapDir}`] : []),
         `results: ${target.out}`,
@@ -482,6 +502,16 @@ async function onStack(
   } catch (e) {
     return failureExitCode(PROGRAM, "run-all", e);
   }
+}
+
+/** The summary line of the self-check that passed. */
+function selfCheckSummary(
+  entries: readonly SelfCheckEntry[],
+  ms: number,
+): string {
+  return `self-check: all ${plural(entries.length, "check")} passed in ${
+    ms.toFixed(1)
+  } ms`;
 }
 
 /** The summary line saying whether the wire was captured, or why not. */

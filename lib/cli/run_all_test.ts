@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { RUN_ALL_PERMISSIONS, runScript } from "../testing/subprocess.ts";
 import { EXPERIMENTS } from "../../experiments/mod.ts";
 import { readResults, type Results, writeResults } from "../results/format.ts";
+import { SELF_CHECKS } from "../self_check/self_check.ts";
 import { destination, type RunAllOptions, selectCases } from "./run_all.ts";
 
 const script = new URL("./run_all.ts", import.meta.url).pathname;
@@ -289,4 +290,72 @@ Deno.test("destination() sends the default file's results to the local folder wh
   writeResults(out, results(null));
   assert.equal(destination(options(false), [c], noTap, local).out, out);
   Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("a wrong table stops run-all at the self-check: one line naming the check, exit 3, nothing written", async (t) => {
+  const wrongTables =
+    new URL("../testing/wrong_tables.ts", import.meta.url).pathname;
+  const dir = Deno.makeTempDirSync();
+  try {
+    const kept = `${dir}/kept.json`;
+    Deno.writeTextFileSync(kept, "earlier results\n");
+    for (
+      const [fault, check] of [
+        ["o_nonblock", "socket-nonblocking"],
+        ["errno", "getpeername-enotconn"],
+        ["sin_len", "sockaddr"],
+        ["variadic", "fcntl-nonblocking"],
+      ]
+    ) {
+      await t.step(fault!, async () => {
+        for (const out of [`${dir}/new/${fault}.json`, kept]) {
+          const r = await runScript(wrongTables, RUN_ALL_PERMISSIONS, [
+            fault!,
+            "--only",
+            "article",
+            "--no-wire",
+            "--out",
+            out,
+          ]);
+          assert.equal(r.code, 3, r.stderr);
+          const lines = r.stderr.trimEnd().split("\n");
+          assert.equal(lines.length, 1, r.stderr);
+          assert.match(
+            lines[0]!,
+            new RegExp(
+              `^run-all: self-check failed: ${check}: .*; no results written$`,
+            ),
+          );
+          assert.equal(r.stdout, "");
+        }
+        assert.throws(() => Deno.statSync(`${dir}/new`), Deno.errors.NotFound);
+        assert.equal(Deno.readTextFileSync(kept), "earlier results\n");
+      });
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("run-all records the self-check it passed in the platform block", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const out = `${dir}/r.json`;
+    const r = await runAll(
+      "--only",
+      "article/linger=off",
+      "--no-wire",
+      "--trials",
+      "1",
+      "--out",
+      out,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^self-check: all 11 checks passed in \d+\.\d ms$/m);
+    const checks = readResults(out).platform.selfCheck ?? [];
+    assert.deepEqual(checks.map((c) => c.check), [...SELF_CHECKS]);
+    assert.ok(checks.every((c) => c.ok), JSON.stringify(checks));
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

@@ -23,6 +23,7 @@ import {
   type Segment,
   type Stack,
 } from "../results/format.ts";
+import { type Refused, shownPlatforms } from "../results/platform_files.ts";
 import { type Answers, buildAnswers } from "./answers.ts";
 import { inPlatformOrder } from "./platform_order.ts";
 import { type Reveal, revealsOf, watchPlan } from "./reveals.ts";
@@ -91,6 +92,8 @@ export interface Matrix {
   readonly platforms: readonly MatrixPlatform[];
   /** Supported OSes with no run results: untested, never guessed. */
   readonly untested: readonly string[];
+  /** Platform files left out because their self-check failed, and why. */
+  readonly refused: readonly Refused[];
 }
 
 /** A key's checkpoint, if the experiment has it, else `calls`. */
@@ -274,8 +277,9 @@ export function buildMatrix(
   experiments: readonly Experiment[],
   supportedOses: readonly string[],
 ): Matrix {
+  const { shown, refused } = shownPlatforms(platforms);
   const run = inPlatformOrder(
-    platforms.filter((p) => p.platform.source === "run"),
+    shown.filter((p) => p.platform.source === "run"),
   );
   return {
     matrixVersion: MATRIX_VERSION,
@@ -293,5 +297,6 @@ export function buildMatrix(
     untested: supportedOses.filter((os) =>
       !run.some((p) => p.platform.os === os)
     ),
+    refused,
   };
 }

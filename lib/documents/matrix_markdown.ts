@@ -192,6 +192,14 @@ export function renderMatrixMarkdown(matrix: Matrix): string {
     "",
     `Platforms run: ${run}. Untested (no results; nothing is guessed): ${untested}.`,
     "",
+    ...(matrix.refused.length
+      ? [
+        `Not shown: ${
+          matrix.refused.map((r) => `\`${r.id}\`: ${r.reason}`).join("; ")
+        }.`,
+        "",
+      ]
+      : []),
     "## Answers",
     "",
     "Computed from the platform files run; each cell links to its case in",

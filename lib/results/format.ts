@@ -46,6 +46,15 @@ export interface Platform {
   stack?: Stack;
   /** Whether poll() reported POLLRDHUP for a FIN when the run probed. */
   pollRdhup?: boolean;
+  /** The self-check this run passed (absent in files made before it). */
+  selfCheck?: SelfCheckRecord[];
+}
+
+/** One self-check entry as a results file holds it. */
+export interface SelfCheckRecord {
+  check: string;
+  ok: boolean;
+  detail: string;
 }
 
 /** A whole results file. */

@@ -1,13 +1,15 @@
 /**
  * The platform files of a results folder: every `*.json` in it except the
  * schema and the generated matrix, each read and validated. Two files for
- * the same platform are refused, naming both.
+ * the same platform are refused, naming both. A platform whose self-check
+ * failed is read but never shown ({@linkcode shownPlatforms}).
  *
  * @module
  */
 
 import {
   compareIds,
+  type Platform,
   readResults,
   type Results,
   ResultsError,
@@ -49,4 +51,38 @@ export function readPlatforms(paths: readonly string[]): Results[] {
     byId.set(id, path);
     return results;
   });
+}
+
+/** A platform file the documents leave out, and why. */
+export interface Refused {
+  readonly id: string;
+  readonly os: Platform["os"];
+  readonly reason: string;
+}
+
+/**
+ * Splits `all` into the platforms the documents show and those they
+ * refuse: a run whose self-check failed proved its FFI layer wrong, so
+ * none of its observations is shown, only why.
+ */
+export function shownPlatforms(
+  all: readonly Results[],
+): { shown: Results[]; refused: Refused[] } {
+  const shown: Results[] = [];
+  const refused: Refused[] = [];
+  for (const results of all) {
+    const failed = (results.platform.selfCheck ?? []).filter((e) => !e.ok);
+    if (failed.length === 0) {
+      shown.push(results);
+      continue;
+    }
+    refused.push({
+      id: results.platform.id,
+      os: results.platform.os,
+      reason: `its self-check failed (${
+        failed.map((e) => `${e.check}: ${e.detail}`).join("; ")
+      })`,
+    });
+  }
+  return { shown, refused };
 }

@@ -10,7 +10,7 @@
 
 import type { Errno } from "../../ffi/errno.ts";
 import type { Posix, ValueOutcome } from "../../ffi/posix.ts";
-import type { Platform } from "./format.ts";
+import type { Platform, SelfCheckRecord } from "./format.ts";
 import { currentStack, type Stack, stackIdPart } from "./stack.ts";
 
 /**
@@ -251,13 +251,14 @@ export function isRoot(): boolean | null {
 
 /**
  * The `platform` block for this machine, on `stack`; `pollRdhup` as the
- * engine's probe found it, when it probed.
+ * engine's probe found it, when it probed; the self-check, when it ran.
  */
 export function describePlatform(
   posix: Posix,
   command: string,
   stack: Stack = thisStack(posix),
   pollRdhup?: boolean,
+  selfCheck?: readonly SelfCheckRecord[],
 ): Platform {
   const report = readSysctls(posix);
   const platform: Platform = {
@@ -280,5 +281,8 @@ export function describePlatform(
   }
   platform.stack = stack;
   if (pollRdhup !== undefined) platform.pollRdhup = pollRdhup;
+  if (selfCheck !== undefined) {
+    platform.selfCheck = selfCheck.map((e) => ({ ...e }));
+  }
   return platform;
 }

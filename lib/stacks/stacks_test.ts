@@ -1,9 +1,9 @@
 /**
  * The article on every launched stack, end to end through `run-all
  * --stack NAME`: each must give 6 cases with every headline observation,
- * no trial error, and its stack named in the platform block. gVisor needs
- * root (without it the run must refuse in one line with exit 2); QEMU runs
- * as any user once installed. A stack whose Debian package is missing is
+ * no trial error, every self-check passed, and its stack named in the
+ * platform block. gVisor needs root (without it the run must refuse in one
+ * line with exit 2); QEMU runs as any user once installed. A stack whose Debian package is missing is
  * skipped as root on a developer's machine (the run would install it) and
  * fails under CI, where `.ci/run` installs them; without root the run must
  * refuse in one line.
@@ -16,6 +16,7 @@ import { article } from "../../experiments/article.ts";
 import { readResults, type Results } from "../results/format.ts";
 import { platformId } from "../results/platform_info.ts";
 import type { StackName } from "../results/stack.ts";
+import { SELF_CHECKS } from "../self_check/self_check.ts";
 import { RUN_ALL_PERMISSIONS, runScript } from "../testing/subprocess.ts";
 import { isRoot } from "../results/platform_info.ts";
 import { RUN_ALL_SCRIPT } from "./launcher.ts";
@@ -66,6 +67,9 @@ function assertArticle(
 ): Results {
   assert.ok(results, "no results file");
   assert.equal(results.platform.stack?.name, stack);
+  const checks = results.platform.selfCheck ?? [];
+  assert.deepEqual(checks.map((c) => c.check), [...SELF_CHECKS]);
+  for (const c of checks) assert.ok(c.ok, `self-check ${c.check}: ${c.detail}`);
   assert.equal(results.cases.length, 6);
   for (const c of results.cases) {
     for (const t of c.trials) {

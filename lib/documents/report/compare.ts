@@ -32,6 +32,7 @@ import { observationKey } from "../../engine/keys.ts";
 import type { LadderMark } from "./ladder.ts";
 import { listSteps, summariseSteps } from "./explain.ts";
 import { inPlatformOrder } from "../platform_order.ts";
+import { shownPlatforms } from "../../results/platform_files.ts";
 
 /** Every OS escoteria knows, with the name people use for it. */
 export const OS_NAMES: Record<Platform["os"], string> = {
@@ -122,6 +123,8 @@ export interface Comparison {
   readonly platforms: readonly Platform[];
   /** OSes no platform file was run on, with what exists for them. */
   readonly untested: readonly string[];
+  /** Platform files left out, as `<id>: <why>`. */
+  readonly refused: readonly string[];
   readonly experiments: readonly ExperimentComparison[];
 }
 
@@ -304,7 +307,8 @@ export function compareResults(
   results: readonly Results[],
   experiments: readonly Experiment[],
 ): Comparison {
-  const sorted = inPlatformOrder(results);
+  const { shown, refused } = shownPlatforms(results);
+  const sorted = inPlatformOrder(shown);
   const byId = sorted.map((r) => new Map(r.cases.map((c) => [c.id, c])));
   const allIds = new Set(byId.flatMap((m) => [...m.keys()]));
   const names = [
@@ -348,6 +352,9 @@ export function compareResults(
     )
     .map((os) => {
       const transcribed = sorted.filter((r) => r.platform.os === os);
+      if (refused.some((r) => r.os === os)) {
+        return `${OS_NAMES[os]} (its run failed the self-check; not shown)`;
+      }
       return transcribed.length === 0
         ? `${OS_NAMES[os]} (no results file)`
         : `${OS_NAMES[os]} (not run; only transcribed: ${
@@ -357,6 +364,7 @@ export function compareResults(
   return {
     platforms: sorted.map((r) => r.platform),
     untested,
+    refused: refused.map((r) => `${r.id}: ${r.reason}`),
     experiments: compared,
   };
 }

@@ -491,6 +491,9 @@ export function renderHtml(comparison: Comparison, answers: Answers): string {
         ? `Untested: ${h(comparison.untested.join("; "))}.`
         : "Every OS escoteria knows has been run."
     }</p>`,
+    ...(comparison.refused.length
+      ? [`<p>Not shown: ${h(comparison.refused.join("; "))}.</p>`]
+      : []),
     `<ul>${LEGEND.map((l) => `<li>${h(l)}</li>`).join("")}</ul>`,
     '<h2 id="experiments">Experiments</h2>',
     '<form id="filters">',

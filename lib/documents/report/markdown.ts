@@ -285,6 +285,9 @@ export function renderMarkdown(
     comparison.untested.length
       ? `Untested: ${comparison.untested.map(markdownText).join("; ")}.`
       : "Every OS escoteria knows has been run.",
+    ...(comparison.refused.length
+      ? [`Not shown: ${comparison.refused.map(markdownText).join("; ")}.`]
+      : []),
     LEGEND.map((l) => `- ${markdownText(l)}`).join("\n"),
     '<a id="experiments"></a>\n\n## Experiments',
     ...comparison.experiments.map((e) => experimentSection(e, platforms)),
