@@ -1,14 +1,15 @@
 /**
  * `deno task bench`: wall time of every experiment (all cases, 3 trials
  * each, as run-all runs them), time per case, the whole run, and the cost
- * of one FFI call and of one `readLeftovers()`. Speed is reported here,
- * never asserted in tests. While it runs, a progress line on stderr (when
+ * of one FFI call, of the self-check and of one `readLeftovers()`. Speed is
+ * reported here, never asserted in tests. While it runs, a progress line on stderr (when
  * that is a terminal) says which experiment, round and case it is at.
  *
  * @module
  */
 
 import { hostPosix } from "../../ffi/posix.ts";
+import { runSelfCheck, SELF_CHECKS } from "../self_check/self_check.ts";
 import { failureExitCode } from "./ending.ts";
 import { parseFlags, positiveInteger } from "./flags.ts";
 import { runCase } from "../engine/run.ts";
@@ -26,8 +27,9 @@ import { runBounded } from "../stacks/process.ts";
 
 const USAGE = `Usage: deno task bench [--rounds N] [--trials N] [--no-stacks]
 
-Times every experiment as run-all runs it, the cost of one FFI call and of
-one readLeftovers() (the kernel's sockets for a trial's 4-tuple). Shows
+Times every experiment as run-all runs it, the cost of one FFI call, of
+the self-check run-all makes first, and of one readLeftovers() (the
+kernel's sockets for a trial's 4-tuple). Shows
 which experiment and round it is at on stderr, when that is a terminal.
 Then times one whole run-all on each TCP stack this machine can run (the
 host, linux-6.1 under QEMU, gvisor): wall time including the stack's start,
@@ -90,6 +92,16 @@ async function main(args: string[]): Promise<number> {
   for (let i = 1; i < lookups; i++) leftovers = readLeftovers(nowhere, posix);
   const usPerLeftovers = ((performance.now() - leftoversStart) * 1e3) /
     lookups;
+
+  // The self-check, as run-all runs it before every run: the median of
+  // 50 runs after one to warm up, and the slowest.
+  runSelfCheck(posix);
+  const checkTimes: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const t0 = performance.now();
+    runSelfCheck(posix);
+    checkTimes.push(performance.now() - t0);
+  }
 
   // Trials run as run-all runs them: leftovers read, the wire captured
   // where the privilege allows.
@@ -155,6 +167,12 @@ async function main(args: string[]): Promise<number> {
       [
         "one FFI call",
         `${nsPerCall.toFixed(0)} ns (close(-1) and its errno read)`,
+      ],
+      [
+        "the self-check",
+        `${median(checkTimes).toFixed(1)} ms median, ${
+          Math.max(...checkTimes).toFixed(1)
+        } ms at most (${SELF_CHECKS.length} checks, 50 runs)`,
       ],
       [
         "one readLeftovers()",

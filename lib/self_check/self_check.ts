@@ -58,7 +58,7 @@ export const CHECK_MS = 2000;
  * does block returns EAGAIN after this long instead of hanging, and a call
  * that took half of it is taken as having blocked.
  */
-export const RECEIVE_TIMEOUT_MS = 40;
+export const RECEIVE_TIMEOUT_MS = 100;
 
 /** Runs every check in order; never throws for a failed check. */
 export function runSelfCheck(posix: Posix): SelfCheckEntry[] {
