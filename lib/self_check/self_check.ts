@@ -17,6 +17,7 @@
  * @module
  */
 
+import type { Linger } from "../../ffi/linger.ts";
 import { type Outcome, type Posix, unwrap } from "../../ffi/posix.ts";
 import { pollNames, readEvents } from "../../ffi/pollfd.ts";
 import type { SocketAddress } from "../../ffi/sockaddr.ts";
@@ -79,21 +80,13 @@ export function runSelfCheck(posix: Posix): SelfCheckEntry[] {
   });
 }
 
-/** The checks that failed, in order. */
-export function failedChecks(
-  entries: readonly { check: string; ok: boolean; detail: string }[],
-): { check: string; ok: boolean; detail: string }[] {
-  return entries.filter((e) => !e.ok);
-}
-
 /**
  * A run stopped by a failed self-check. Commands end it with one line and
  * exit code 3, before any result is written.
  */
 export class SelfCheckFailed extends Error {
   constructor(readonly entries: readonly SelfCheckEntry[]) {
-    const failed = failedChecks(entries);
-    const [first, ...rest] = failed;
+    const [first, ...rest] = entries.filter((e) => !e.ok);
     super(
       `self-check failed: ${first?.check}: ${first?.detail}` +
         (rest.length
@@ -413,31 +406,24 @@ const CHECKS: Record<SelfCheckName, Check> = {
 
   "so-linger"(posix, fds) {
     const fd = fds.socket();
-    unwrap(
-      posix,
-      "setsockopt(SO_LINGER)",
-      posix.setLinger(fd, { onoff: 1, seconds: 7 }),
-    );
-    const on = posix.getLinger(fd);
-    unwrap(posix, "getsockopt(SO_LINGER)", on);
+    const roundTrip = (linger: Linger): Linger => {
+      unwrap(posix, "setsockopt(SO_LINGER)", posix.setLinger(fd, linger));
+      const got = posix.getLinger(fd);
+      unwrap(posix, "getsockopt(SO_LINGER)", got);
+      return got.value!;
+    };
+    const on = roundTrip({ onoff: 1, seconds: 7 });
     expect(
-      on.value!.onoff !== 0 && on.value!.seconds === 7,
-      `SO_LINGER {1,7} read back as {${on.value!.onoff},${on.value!.seconds}}`,
+      on.onoff !== 0 && on.seconds === 7,
+      `SO_LINGER {1,7} read back as {${on.onoff},${on.seconds}}`,
     );
-    unwrap(
-      posix,
-      "setsockopt(SO_LINGER)",
-      posix.setLinger(fd, { onoff: 0, seconds: 0 }),
-    );
-    const off = posix.getLinger(fd);
-    unwrap(posix, "getsockopt(SO_LINGER)", off);
+    const off = roundTrip({ onoff: 0, seconds: 0 });
     expect(
-      off.value!.onoff === 0,
-      `SO_LINGER {0,0} read back with l_onoff ${off.value!.onoff}`,
+      off.onoff === 0,
+      `SO_LINGER {0,0} read back with l_onoff ${off.onoff}`,
     );
-    return `SO_LINGER {1,7} read back as {${
-      on.value!.onoff
-    },7} seconds; {0,0} as l_onoff 0`;
+    return `SO_LINGER {1,7} read back as {${on.onoff},7} seconds; ` +
+      `{0,0} as l_onoff 0`;
   },
 
   "tcp-state"(posix, fds, deadline) {
