@@ -11,6 +11,7 @@ import { EXPERIMENTS } from "../../experiments/mod.ts";
 import { Posix } from "../../ffi/posix.ts";
 import { hostTable } from "../../ffi/tables/mod.ts";
 import type { PlatformTable } from "../../ffi/tables/platform.ts";
+import { variadicAbi } from "../../ffi/variadic.ts";
 import { main } from "../cli/run_all.ts";
 import type { SelfCheckName } from "../self_check/self_check.ts";
 
@@ -85,11 +86,11 @@ export const FAULTS = {
   "variadic": {
     posix: () => {
       const table = hostTable();
-      const host = new Posix(table);
+      const right = variadicAbi(table.os, Deno.build.arch);
       return new Posix(
         table,
         undefined,
-        host.variadic === "stack" ? "registers" : "stack",
+        right === "stack" ? "registers" : "stack",
       );
     },
     caughtBy: "fcntl-nonblocking",
