@@ -83,10 +83,17 @@ export class SyscallError extends Error {
   }
 }
 
+/** Something told of every fd a {@linkcode Posix} opens and closes. */
+export interface FdTracker {
+  opened(fd: number): void;
+  closed(fd: number): void;
+}
+
 /** The socket API of one OS, over its libc. */
 export class Posix {
   readonly #libc: Libc;
   readonly #errnoView: () => number;
+  #tracker: FdTracker | null = null;
   /**
    * `table`'s OS over `libc`; `variadic` says where `fcntl`'s variadic
    * argument goes, this process's ABI unless a test says otherwise.
@@ -101,6 +108,21 @@ export class Posix {
       const ptr = libc.errno_location();
       return ptr === null ? 0 : new Deno.UnsafePointerView(ptr).getInt32();
     };
+  }
+
+  /**
+   * Tells `tracker` of every fd this Posix opens (`socket`, `accept`,
+   * `rawSocket`, `readTextFile`'s `open`) and of every fd it closes, just
+   * before it closes it: a trial worker keeps a ledger the main thread
+   * can read if the worker has to be stopped.
+   */
+  trackFds(tracker: FdTracker | null): void {
+    this.#tracker = tracker;
+  }
+
+  #opened(out: Outcome): Outcome {
+    if (out.ret >= 0) this.#tracker?.opened(out.ret);
+    return out;
   }
 
   #outcome(ret: number | bigint): Outcome {
@@ -136,9 +158,9 @@ export class Posix {
     const c = this.table.constants;
     const domain = family === "inet6" ? c.AF_INET6 : c.AF_INET;
     const flags = (c.SOCK_NONBLOCK ?? 0) | (c.SOCK_CLOEXEC ?? 0);
-    const out = this.#outcome(
+    const out = this.#opened(this.#outcome(
       this.#libc.socket(domain, c.SOCK_STREAM | flags, 0),
-    );
+    ));
     if (out.ret < 0) return out;
     const fixups = [
       c.SOCK_NONBLOCK === null ? this.setNonblocking(out.ret) : null,
@@ -197,10 +219,12 @@ export class Posix {
     const len = socklen(sa.byteLength);
     if (this.#libc.accept4 !== null && c.SOCK_NONBLOCK !== null) {
       const flags = c.SOCK_NONBLOCK | (c.SOCK_CLOEXEC ?? 0);
-      return this.#outcome(this.#libc.accept4(fd, sa, len, flags));
+      return this.#opened(
+        this.#outcome(this.#libc.accept4(fd, sa, len, flags)),
+      );
     }
     // BSD accept() inherits O_NONBLOCK from the listener; set it anyway.
-    const out = this.#outcome(this.#libc.accept(fd, sa, len));
+    const out = this.#opened(this.#outcome(this.#libc.accept(fd, sa, len)));
     if (out.ret >= 0) this.setNonblocking(out.ret);
     return out;
   }
@@ -390,6 +414,7 @@ export class Posix {
   }
 
   close(fd: number): Outcome {
+    this.#tracker?.closed(fd);
     return this.#outcome(this.#libc.close(fd));
   }
 
@@ -450,8 +475,10 @@ export class Posix {
     }
     const c = this.table.constants;
     const name = cString(path);
-    const opened = this.#retryEintr(() =>
-      this.#outcome(this.#libc.open(name, c.O_RDONLY | c.O_CLOEXEC))
+    const opened = this.#opened(
+      this.#retryEintr(() =>
+        this.#outcome(this.#libc.open(name, c.O_RDONLY | c.O_CLOEXEC))
+      ),
     );
     if (opened.ret < 0) {
       return { ...opened, value: null, call: "open", truncated: false };
@@ -564,7 +591,9 @@ export class Posix {
 
   /** The raw `socket()` call, for families other than TCP/IP (captures). */
   rawSocket(domain: number, type: number, protocol: number): Outcome {
-    return this.#outcome(this.#libc.socket(domain, type, protocol));
+    return this.#opened(
+      this.#outcome(this.#libc.socket(domain, type, protocol)),
+    );
   }
 
   /** The raw `bind()` call with an already-encoded address. */

@@ -20,12 +20,15 @@ export const SO_ATTACH_FILTER = 26;
 /** Instruction classes, sizes, modes and sources (`bpf_common.h`). */
 export const BPF = {
   LD: 0x00,
+  LDX: 0x01,
   JMP: 0x05,
   RET: 0x06,
   W: 0x00,
   H: 0x08,
   B: 0x10,
   ABS: 0x20,
+  IND: 0x40,
+  MSH: 0xa0,
   JEQ: 0x10,
   K: 0x00,
 } as const;
@@ -53,6 +56,19 @@ export const SOCK_FPROG_SIZE = 16;
 /** A load of `size` bytes at absolute offset `k` into the accumulator. */
 export function load(size: "W" | "H" | "B", k: number): BpfInstruction {
   return { code: BPF.LD | BPF[size] | BPF.ABS, jt: 0, jf: 0, k };
+}
+
+/** A load of `size` bytes at offset X + `k` into the accumulator. */
+export function loadIndirect(size: "W" | "H" | "B", k: number): BpfInstruction {
+  return { code: BPF.LD | BPF[size] | BPF.IND, jt: 0, jf: 0, k };
+}
+
+/**
+ * X = 4 × (the low nibble of the byte at `k`): the length of the IPv4
+ * header that starts there (`ldxb 4*([k]&0xf)`).
+ */
+export function loadHeaderLength(k: number): BpfInstruction {
+  return { code: BPF.LDX | BPF.B | BPF.MSH, jt: 0, jf: 0, k };
 }
 
 /** Jumps `jt` ahead when the accumulator equals `k`, else `jf` ahead. */

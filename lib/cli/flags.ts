@@ -53,10 +53,14 @@ function describeParseError(e: unknown): string {
 }
 
 /** Parses a positive integer flag value, or throws {@linkcode UsageError}. */
-export function positiveInteger(flag: string, text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 1000) {
+export function positiveInteger(
+  flag: string,
+  text: string,
+  max = 1000,
+): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
     throw new UsageError(
-      `${flag} must be an integer from 1 to 1000, not "${text}"`,
+      `${flag} must be an integer from 1 to ${max}, not "${text}"`,
     );
   }
   return Number(text);

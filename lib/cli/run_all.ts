@@ -10,7 +10,7 @@
 import { basename, dirname } from "node:path";
 import { EXPERIMENTS } from "../../experiments/mod.ts";
 import { hostPosix, type Posix } from "../../ffi/posix.ts";
-import { runCase } from "../engine/run.ts";
+import { runCases } from "../engine/jobs.ts";
 import { type Case, expandCases, type Experiment } from "../engine/scenario.ts";
 import { DEFAULT_TRIAL_OPTIONS } from "../engine/trial.ts";
 import { evidenceOf, lostEvidence } from "../results/evidence.ts";
@@ -30,6 +30,7 @@ import {
   thisStack,
 } from "../results/platform_info.ts";
 import { isStackName, STACK_NAMES, type StackName } from "../results/stack.ts";
+import { DEFAULT_JOBS } from "../engine/jobs.ts";
 import { launch } from "../stacks/launchers.ts";
 import { pollReportsRdhup } from "../net/rdhup.ts";
 import {
@@ -56,9 +57,12 @@ import { outputWidth, renderFittedTable, wrapText } from "./table.ts";
 
 const PROGRAM = "run-all";
 
+/** Most trials in flight: each worker is an isolate of about 15 MB. */
+const MAX_JOBS = 64;
+
 const USAGE = `Usage: deno task run-all [--stack NAME] [--only PREFIX]...
-                          [--trials N] [--out FILE] [--pcap DIR] [--list]
-                          [--no-wire] [--allow-less-evidence]
+                          [--trials N] [--jobs N] [--out FILE] [--pcap DIR]
+                          [--list] [--no-wire] [--allow-less-evidence]
 
 Runs escoteria's TCP teardown experiments over raw libc, writes the
 platform's results as JSON, and rebuilds the matrix and the reports.
@@ -70,6 +74,12 @@ platform's results as JSON, and rebuilds the matrix and the reports.
   --only PREFIX  run only cases whose experiment name is PREFIX or whose id
                  starts with PREFIX (repeatable), e.g. article/linger=0
   --trials N     trials per case (default 3)
+  --jobs N       trials in flight at once, each in a worker with its own
+                 sockets and capture (default 12 on the host's kernel; 1,
+                 the serial engine, on linux-6.1 and gvisor, where
+                 concurrency changed what trials observe); results come
+                 in the same order whatever N is, and on the host's kernel
+                 with the same observations
   --out FILE     results file (default results/<platform id>.json, e.g.
                  results/linux-x86_64-6.18.json); cases not
                  run are kept from the file already there; missing
@@ -102,6 +112,8 @@ export interface RunAllOptions {
   readonly platform: string;
   readonly only: readonly string[];
   readonly trials: number;
+  /** Trials in flight at once (1: the serial engine); null: the stack's default. */
+  readonly jobs: number | null;
   readonly out: string;
   /** Whether `--out` was given (else `out` is the default file). */
   readonly outGiven: boolean;
@@ -123,6 +135,7 @@ export function parseRunAllArgs(
     stack: { type: "string" },
     only: { type: "string", multiple: true },
     trials: { type: "string" },
+    jobs: { type: "string" },
     out: { type: "string" },
     pcap: { type: "string" },
     list: { type: "boolean" },
@@ -143,6 +156,9 @@ export function parseRunAllArgs(
     platform: id,
     only: values.only ?? [],
     trials: positiveInteger("--trials", values.trials ?? "3"),
+    jobs: values.jobs === undefined
+      ? null
+      : positiveInteger("--jobs", values.jobs, MAX_JOBS),
     out: values.out ?? platformFile(id),
     outGiven: values.out !== undefined,
     pcap: values.pcap ?? null,
@@ -353,11 +369,11 @@ function agreement(path: string, ran: readonly CaseResult[]): string {
  * Runs run-all with `args`; returns the exit code. `posixFor` gives the
  * socket API to run on (the host's; tests pass one with a wrong table).
  */
-export function main(
+export async function main(
   args: string[],
   experiments: readonly Experiment[],
   posixFor: () => Posix = hostPosix,
-): number | Promise<number> {
+): Promise<number> {
   let capture: ReturnType<typeof openCapture> | undefined;
   try {
     const options = parseRunAllArgs(args);
@@ -370,8 +386,13 @@ export function main(
       console.log(cases.map((c) => c.id).join("\n"));
       return 0;
     }
-    if (options.stack !== "host") return onStack(options.stack, args);
+    if (options.stack !== "host") return await onStack(options.stack, args);
     const posix = posixFor();
+    const stack = thisStack(posix);
+    const jobs = options.jobs ?? stackJobs(stack.name).jobs;
+    // Milliseconds since the process's time origin: Deno's start and the
+    // loading of run-all's modules.
+    const startMs = performance.now();
     const checkStarted = performance.now();
     const selfCheck = runSelfCheck(posix);
     const checkMs = performance.now() - checkStarted;
@@ -400,25 +421,22 @@ export function main(
     const progress = startProgress(cases.length * options.trials);
     let done = 0;
     const started = performance.now();
-    const ran = cases.map((c) =>
-      runCase(
-        posix,
-        c,
-        options.trials,
-        trialOptions,
-        (_, trial, __, record) => {
-          if (pcapDir !== null && "frames" in tap && record.endpoints) {
-            writeTrialPcap(
-              pcapDir,
-              c.id,
-              trial + 1,
-              tap.frames(record.endpoints),
-            );
-          }
-          progress.update(++done, `${c.id} #${trial + 1}`);
-        },
-      )
-    );
+    // With workers, each opens its own capture: this one would only queue
+    // a copy of every frame that nobody reads.
+    if (jobs > 1 && "close" in tap) tap.close();
+    const outcome = await runCases(posix, cases, {
+      jobs,
+      trials: options.trials,
+      trial: trialOptions,
+      frames: pcapDir !== null,
+      onTrial: (c, trial, result, frames) => {
+        if (pcapDir !== null && frames !== null && result.endpoints) {
+          writeTrialPcap(pcapDir, c.id, trial + 1, frames);
+        }
+        progress.update(++done, `${c.id} #${trial + 1}`);
+      },
+    });
+    const ran = outcome.cases;
     progress.done();
     const seconds = (performance.now() - started) / 1000;
 
@@ -445,14 +463,17 @@ export function main(
       platform: describePlatform(
         posix,
         `deno task run-all ${args.join(" ")}`.trim(),
-        thisStack(posix),
+        stack,
         pollReportsRdhup(posix),
         selfCheck,
       ),
       cases: merged.cases,
     };
+    const writeStarted = performance.now();
     writeResults(target.out, results);
+    const writeMs = performance.now() - writeStarted;
     const documents = updateDocuments(target.out, experiments);
+    const documentsMs = performance.now() - writeStarted - writeMs;
 
     const width = outputWidth();
     console.log(formatTable(experiments, ran, width));
@@ -469,7 +490,20 @@ export function main(
         (unstable ? `, ${plural(unstable, "unstable case")}` : "") +
         (merged.kept ? `, ${plural(merged.kept, "earlier case")} kept` : ""),
         selfCheckSummary(selfCheck, checkMs),
-        wireSummary(ran, tap),
+        ...(options.jobs === null && jobs === 1
+          ? [`jobs: 1, ${stackJobs(stack.name).why} (--jobs N to override)`]
+          : []),
+        timeSummary({
+          startMs,
+          selfCheckMs: checkMs,
+          trialsMs: seconds * 1000,
+          jobs,
+          workersReadyMs: outcome.workersReadyMs,
+          trialMs: outcome.trialMs,
+          writeMs,
+          documentsMs,
+        }),
+        wireSummary(ran, tap, outcome.dropped),
         ...(pcapDir !== null ? [`pcap files: ${pcapDir}`] : []),
         `results: ${target.out}`,
         ...(target.redirected
@@ -504,6 +538,72 @@ async function onStack(
   }
 }
 
+/**
+ * Trials in flight by default on each stack, and why. On the host's own
+ * kernel a loopback segment reaches its socket within the sending call, so
+ * what a trial observes does not depend on what runs beside it (the
+ * determinism test in lib/engine/jobs_test.ts holds it to that); 12 jobs
+ * ran the article and teardown fastest on 2 cores (deno task bench). The
+ * launched stacks stay serial: measured with 12 jobs, gVisor's netstack,
+ * which hands segments to sockets asynchronously, made 30 of 108 cases
+ * unstable (4 serially), and the emulated CPUs of the Linux 6.1 guest let
+ * the peer's delayed ACK (40 ms) slip between a shutdown() and a close()
+ * that run back to back, which changed one case's observations.
+ */
+export function stackJobs(stack: StackName): { jobs: number; why: string } {
+  switch (stack) {
+    case "host":
+      return { jobs: DEFAULT_JOBS, why: "the default on the host's kernel" };
+    case "gvisor":
+      return {
+        jobs: 1,
+        why: "serial by default: gVisor's netstack hands segments to " +
+          "sockets asynchronously, and beside concurrent trials an observer " +
+          "right after a send sees another moment",
+      };
+    case "linux-6.1":
+      return {
+        jobs: 1,
+        why: "serial by default: under QEMU's emulated CPUs concurrent " +
+          "trials let a delayed ACK slip between calls made back to back",
+      };
+  }
+}
+
+/** Where one run's time went, in milliseconds. */
+export interface RunPhases {
+  /** Deno's start and the loading of run-all's modules. */
+  readonly startMs: number;
+  readonly selfCheckMs: number;
+  /** From the first trial's start to the last trial's end. */
+  readonly trialsMs: number;
+  readonly jobs: number;
+  /** Until the workers were set up (0: serial). */
+  readonly workersReadyMs: number;
+  /** Each trial's own wall time. */
+  readonly trialMs: readonly number[];
+  readonly writeMs: number;
+  readonly documentsMs: number;
+}
+
+/**
+ * The summary line saying where the time went (`deno task bench` reads
+ * it): each phase, and the trials' own time against their wall time.
+ */
+export function timeSummary(p: RunPhases): string {
+  const ms = (n: number) => `${Math.round(n)} ms`;
+  const sorted = [...p.trialMs].sort((a, b) => a - b);
+  const sum = sorted.reduce((a, b) => a + b, 0);
+  const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+  const jobs = p.jobs === 1
+    ? "1 job"
+    : `${p.jobs} jobs, workers ready after ${ms(p.workersReadyMs)}`;
+  return `time: start ${ms(p.startMs)}, self-check ${ms(p.selfCheckMs)}, ` +
+    `trials ${ms(p.trialsMs)} (${jobs}; ${ms(sum)} of trial time, ` +
+    `median trial ${ms(median)}, longest ${ms(sorted.at(-1) ?? 0)}), ` +
+    `results ${ms(p.writeMs)}, documents ${ms(p.documentsMs)}`;
+}
+
 /** The summary line of the self-check that passed. */
 function selfCheckSummary(
   entries: readonly SelfCheckEntry[],
@@ -518,11 +618,11 @@ function selfCheckSummary(
 function wireSummary(
   cases: readonly CaseResult[],
   tap: ReturnType<typeof openCapture>,
+  dropped: number,
 ): string {
   if ("unavailable" in tap) return `wire: not captured: ${tap.unavailable}`;
   const trials = cases.flatMap((c) => c.trials);
   const captured = trials.filter((t) => Array.isArray(t.wire)).length;
-  const dropped = tap.dropped;
   const which = captured === trials.length ? "all" : `${captured} of`;
   return `wire: captured on lo for ${which} ${trials.length} trials` +
     (dropped

@@ -22,6 +22,11 @@ Deno.test("run-all rejects bad input with one line on stderr and exit 2", async 
     ],
     [["--trials", "abc"], /^run-all: --trials must be an integer/],
     [["--trials"], /^run-all: flag --trials needs a value/],
+    [
+      ["--jobs", "0"],
+      /^run-all: --jobs must be an integer from 1 to 64, not "0"$/,
+    ],
+    [["--jobs", "65"], /^run-all: --jobs must be an integer from 1 to 64/],
     [["--list=yes"], /^run-all: flag --list takes no value$/],
     [
       ["--out", `${dir}/x.json/inside.json`],
@@ -61,10 +66,16 @@ Deno.test({
       "article",
       "--trials",
       "2",
+      "--jobs",
+      "3",
       "--out",
       out,
     );
     assert.equal(full.code, 0, full.stderr);
+    assert.match(
+      full.stdout,
+      /^time: start \d+ ms, .*\(3 jobs, workers ready/m,
+    );
     assert.match(full.stdout, /^article: 6 cases$/m);
     assert.match(full.stdout, /^0 +wr +/m);
     for (const line of full.stdout.split("\n")) {
@@ -262,6 +273,7 @@ Deno.test("destination() sends the default file's results to the local folder wh
     platform: "linux-x86_64-6.18",
     only: [],
     trials: 1,
+    jobs: null,
     out,
     outGiven,
     pcap: null,

@@ -68,18 +68,23 @@ export function runCase(
   const results: TrialResult[] = [];
   for (let i = 0; i < trials; i++) {
     const record = runTrial(posix, steps, options);
-    const { durations, endpoints, ...rest } = record;
-    const result: TrialResult = {
-      ...rest,
-      endpoints: endpoints && writeEndpoints(endpoints),
-      durations: Object.fromEntries(
-        Object.entries(durations).map(([k, v]) => [k, roundMs(v)]),
-      ),
-    };
+    const result = trialResult(record);
     results.push(result);
     onTrial?.(c, i, result, record);
   }
   return foldTrials(c, results);
+}
+
+/** A trial's record as results files hold it. */
+export function trialResult(record: TrialRecord): TrialResult {
+  const { durations, endpoints, ...rest } = record;
+  return {
+    ...rest,
+    endpoints: endpoints && writeEndpoints(endpoints),
+    durations: Object.fromEntries(
+      Object.entries(durations).map(([k, v]) => [k, roundMs(v)]),
+    ),
+  };
 }
 
 /** Compares trials key by key; the first trial's values stand for the case. */

@@ -137,6 +137,10 @@ function establish(sockets: Sockets, options: TrialOptions): Endpoints {
     deadline: new Deadline(options.waitMs),
     opened: (fd) => sockets.add(fd),
     closed: (fd) => sockets.close(fd),
+    listening: (address) => {
+      const wire = options.wire;
+      if (wire && "focus" in wire) wire.focus?.(address.port);
+    },
   });
   sockets.fd.client = client;
   sockets.fd.server = server;

@@ -33,6 +33,11 @@ export interface LoopbackOptions {
    */
   readonly opened?: (fd: number) => void;
   readonly closed?: (fd: number) => void;
+  /**
+   * Called with the listener's address once it is bound, before the
+   * client connects: a trial focuses its capture on that port here.
+   */
+  readonly listening?: (address: SocketAddress) => void;
 }
 
 /** Both ends of the connection; the caller closes `client` and `server`. */
@@ -83,6 +88,7 @@ export function connectLoopback(
     const bound = posix.getsockname(listener);
     unwrap(posix, "getsockname", bound);
     const serverAddr = bound.value!;
+    options.listening?.(serverAddr);
     const client = open(unwrap(posix, "socket", posix.socket(family)));
     const connecting = posix.connect(client, serverAddr);
     if (connecting.ret < 0 && connecting.errno !== "EINPROGRESS") {

@@ -16,10 +16,13 @@
  */
 
 import {
+  type BpfInstruction,
   encodeFprog,
   encodeProgram,
   jumpIfEqual,
   load,
+  loadHeaderLength,
+  loadIndirect,
   ret,
   SKF_AD_OFF,
   SKF_AD_PKTTYPE,
@@ -59,6 +62,13 @@ export interface WireTap {
   waitQuiet(quietMs: number, deadline: Deadline, endpoints?: Endpoints): void;
   /** The segments between `endpoints` since the last reset, in order. */
   segments(endpoints: Endpoints): Segment[];
+  /**
+   * From now on, keeps only segments to or from `port` (a trial's
+   * listener: every segment of its connection has it on one side), and
+   * forgets what was queued before. Concurrent trials each focus their own
+   * capture, so none reads the others' frames.
+   */
+  focus?(port: number): void;
 }
 
 /** Receive buffer asked for: thousands of small loopback frames. */
@@ -89,6 +99,39 @@ export const LOOPBACK_TCP_FILTER = [
   /* 9 */ ret(SNAPLEN),
   /* 10 */ ret(0),
 ] as const;
+
+/**
+ * {@linkcode LOOPBACK_TCP_FILTER} narrowed to segments whose source or
+ * destination port is `port`: over IPv4 the TCP header starts after the
+ * IP header's own length (`ldxb 4*([14]&0xf)`), over IPv6 (no extension
+ * headers, as above) 40 bytes in.
+ */
+export function portFilter(port: number) {
+  const v4 = ETH_HLEN;
+  const v6 = ETH_HLEN + 40;
+  return [
+    /* 0 */ load("W", SKF_AD_OFF + SKF_AD_PKTTYPE),
+    /* 1 */ jumpIfEqual(PACKET_HOST, 0, 17), // else drop (19)
+    /* 2 */ load("H", 12), // EtherType
+    /* 3 */ jumpIfEqual(ETH_P_IP, 0, 7), // else try IPv6 (11)
+    /* 4 */ load("B", v4 + 9),
+    /* 5 */ jumpIfEqual(IPPROTO_TCP, 0, 13), // else drop (19)
+    /* 6 */ loadHeaderLength(v4),
+    /* 7 */ loadIndirect("H", v4), // source port
+    /* 8 */ jumpIfEqual(port, 9, 0), // accept (18)
+    /* 9 */ loadIndirect("H", v4 + 2), // destination port
+    /* 10 */ jumpIfEqual(port, 7, 8), // accept (18) or drop (19)
+    /* 11 */ jumpIfEqual(ETH_P_IPV6, 0, 7), // else drop (19)
+    /* 12 */ load("B", ETH_HLEN + 6),
+    /* 13 */ jumpIfEqual(IPPROTO_TCP, 0, 5), // else drop (19)
+    /* 14 */ load("H", v6), // source port
+    /* 15 */ jumpIfEqual(port, 2, 0), // accept (18)
+    /* 16 */ load("H", v6 + 2), // destination port
+    /* 17 */ jumpIfEqual(port, 0, 1), // accept (18) or drop (19)
+    /* 18 */ ret(SNAPLEN),
+    /* 19 */ ret(0),
+  ] as const;
+}
 
 /** Why a capture could not be opened. */
 export interface CaptureUnavailable {
@@ -154,13 +197,7 @@ export class LoopbackCapture implements WireTap {
       posix.setIntOption(fd, c.SOL_SOCKET, c.SO_RCVBUF, CAPTURE_RCVBUF);
     }
     // Without the filter the decoder still drops outgoing copies and non-TCP.
-    const program = encodeProgram(LOOPBACK_TCP_FILTER);
-    posix.setRawOption(
-      fd,
-      c.SOL_SOCKET,
-      SO_ATTACH_FILTER,
-      encodeFprog(program),
-    );
+    attachFilter(posix, fd, LOOPBACK_TCP_FILTER);
     const bound = posix.rawBind(
       fd,
       encodeSockaddrLl({ protocol: ETH_P_ALL, ifindex }),
@@ -176,6 +213,16 @@ export class LoopbackCapture implements WireTap {
     const capture = new LoopbackCapture(posix, fd, ifindex);
     capture.reset();
     return capture;
+  }
+
+  /**
+   * Keeps only segments to or from `port` from now on ({@linkcode portFilter})
+   * and forgets everything read or queued so far. Where the filter cannot
+   * be attached, every TCP frame is still read and sorted by endpoints.
+   */
+  focus(port: number): void {
+    attachFilter(this.#posix, this.#fd, portFilter(port));
+    this.reset();
   }
 
   /** Frames the kernel dropped for want of buffer space, since opening. */
@@ -284,6 +331,20 @@ export class LoopbackCapture implements WireTap {
       this.#dropped += new DataView(stats.buffer).getUint32(4, true);
     }
   }
+}
+
+/** Replaces the socket's filter with `program`; says whether it took. */
+function attachFilter(
+  posix: Posix,
+  fd: number,
+  program: readonly BpfInstruction[],
+): boolean {
+  return posix.setRawOption(
+    fd,
+    posix.table.constants.SOL_SOCKET,
+    SO_ATTACH_FILTER,
+    encodeFprog(encodeProgram(program)),
+  ).ret === 0;
 }
 
 /** Opens a loopback capture where the OS and privileges allow. */

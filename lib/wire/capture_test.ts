@@ -8,7 +8,9 @@ import {
   LOOPBACK_TCP_FILTER,
   type LoopbackCapture,
   openCapture,
+  portFilter,
 } from "./capture.ts";
+import { openLoopbackPair } from "../testing/loopback.ts";
 import { Deadline, DeadlineExceeded } from "../net/deadline.ts";
 import type { Segment, TrialResult } from "../results/format.ts";
 import { runCase } from "../engine/run.ts";
@@ -261,16 +263,60 @@ Deno.test("formatEndpoint() writes endpoints the way tcpdump lines are mapped", 
   assert.deepEqual(lines.map((l) => [l.flags, l.len]), [["S", 0], ["R.", 0]]);
 });
 
-Deno.test("every jump of the loopback filter lands on an instruction and every path returns", () => {
-  const program = LOOPBACK_TCP_FILTER;
-  program.forEach((insn, i) => {
-    if ((insn.code & 0x07) === BPF.JMP) {
-      assert.ok(i + 1 + insn.jt < program.length, `jt of ${i}`);
-      assert.ok(i + 1 + insn.jf < program.length, `jf of ${i}`);
-    }
+for (
+  const [name, program] of [
+    ["loopback filter", LOOPBACK_TCP_FILTER],
+    ["port filter", portFilter(40000)],
+  ] as const
+) {
+  Deno.test(`every jump of the ${name} lands on an instruction and every path returns`, () => {
+    program.forEach((insn, i) => {
+      if ((insn.code & 0x07) === BPF.JMP) {
+        assert.ok(i + 1 + insn.jt < program.length, `jt of ${i}`);
+        assert.ok(i + 1 + insn.jf < program.length, `jf of ${i}`);
+      }
+    });
+    assert.equal(program.at(-1)!.code, BPF.RET | BPF.K);
+    assert.equal(program.at(-1)!.k, 0);
   });
-  assert.equal(program.at(-1)!.code, BPF.RET | BPF.K);
-  assert.equal(program.at(-1)!.k, 0);
+}
+
+Deno.test({
+  name:
+    "a focused capture keeps every segment of its port's connection and none of another's, over IPv4 and IPv6",
+  ignore: noCapture !== null,
+  fn: () => {
+    for (const family of ["inet", "inet6"] as const) {
+      withCapture((capture) => {
+        const a = openLoopbackPair(posix, family);
+        capture.focus(a.endpoints.server.port);
+        const b = openLoopbackPair(posix, family);
+        const open = new Set([a.client, a.server, b.client, b.server]);
+        try {
+          for (const pair of [a, b]) {
+            posix.send(pair.client, new TextEncoder().encode("PING"));
+            posix.send(pair.server, new TextEncoder().encode("PONG"));
+          }
+          for (const fd of open) posix.close(fd);
+          open.clear();
+          capture.waitQuiet(5, new Deadline(2000));
+          // a was connected before the focus: its data and its closing
+          // (the client's reset: it closed with PONG unread).
+          const seen = capture.segments(a.endpoints);
+          for (const side of ["client", "server"]) {
+            assert.ok(
+              seen.some((s) => s.from === side && s.len === 4),
+              `${family}: no data from the ${side}: ${show(seen)}`,
+            );
+          }
+          assert.equal(seen.at(-1)?.flags, "R.", `${family}: ${show(seen)}`);
+          assert.deepEqual(capture.segments(b.endpoints), [], family);
+        } finally {
+          for (const fd of open) posix.close(fd);
+        }
+      });
+    }
+  },
 });
 
 Deno.test({

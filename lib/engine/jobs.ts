@@ -1,0 +1,354 @@
+/**
+ * Runs cases with several trials in flight at once. A trial is almost all
+ * waiting (quiet windows, the peer's delayed ACK), so `jobs` trial workers
+ * ({@linkcode ./trial_worker.ts}) each run one trial at a time, taking the
+ * next from one queue in canonical order; each trial has its own port pair,
+ * its own sockets and (where the wire is captured) frames attributed by its
+ * endpoints, so nothing it observes depends on what runs beside it. The
+ * results are folded per case in the order the cases were given, whatever
+ * the interleaving. `jobs: 1` is the serial engine, in this thread.
+ *
+ * Every trial has a budget (its steps' waits, each bounded, plus slack); a
+ * worker that overruns it, or fails outside the trial's own error handling,
+ * is stopped, the fds its ledger holds are closed, the trial is recorded
+ * with the error, and a fresh worker takes the rest of the queue.
+ *
+ * @module
+ */
+
+import type { Posix } from "../../ffi/posix.ts";
+import { LoopbackCapture } from "../wire/capture.ts";
+import type { Frame } from "../wire/segments.ts";
+import { FdLedger } from "./fd_ledger.ts";
+import {
+  type CaseResult,
+  foldTrials,
+  runCase,
+  type TrialResult,
+} from "./run.ts";
+import type { Case, Step } from "./scenario.ts";
+import type { TrialOptions } from "./trial.ts";
+import type { FromWorker, ToWorker, WorkerSetup } from "./worker_protocol.ts";
+
+/** How {@linkcode runCases} runs. */
+export interface JobsOptions {
+  /** Trials in flight at once; 1 runs them one after another here. */
+  readonly jobs: number;
+  /** Trials per case. */
+  readonly trials: number;
+  /**
+   * The trials' options. With `jobs` > 1 a wire tap here only says that the
+   * wire is captured: each worker opens its own, and this one is not read
+   * (close it first, to spare the kernel a copy of every frame).
+   */
+  readonly trial: TrialOptions;
+  /** Whether `onTrial` gets each trial's frames (for pcap files). */
+  readonly frames?: boolean;
+  /** Called as each trial ends (in completion order). */
+  readonly onTrial?: (
+    c: Case,
+    trial: number,
+    result: TrialResult,
+    frames: Frame[] | null,
+  ) => void;
+  /** The worker script; tests give one that misbehaves. */
+  readonly workerUrl?: string | URL;
+  /** A trial's budget in milliseconds, from its steps. */
+  readonly budgetMs?: (steps: readonly Step[]) => number;
+}
+
+/** What {@linkcode runCases} returns. */
+export interface JobsOutcome {
+  /** One result per case, in the order the cases were given. */
+  readonly cases: CaseResult[];
+  /** Frames the capture sockets' kernel buffers dropped. */
+  readonly dropped: number;
+  /** Workers stopped because their trial failed outside the engine. */
+  readonly stopped: number;
+  /** Each finished trial's own wall time in milliseconds. */
+  readonly trialMs: number[];
+  /**
+   * Milliseconds from the start until the first workers were set up and
+   * waiting (their module loaded, their capture open); 0 when serial.
+   */
+  readonly workersReadyMs: number;
+}
+
+/**
+ * A trial's budget: every step may wait up to `waitMs` once, and so may
+ * setting up, settling and cleaning up (each bounded too); past that, the
+ * worker is stuck somewhere no deadline reaches.
+ */
+export function trialBudgetMs(
+  steps: readonly Step[],
+  waitMs: number,
+): number {
+  return waitMs * (steps.length + 8);
+}
+
+/** Trials in flight by default: see `deno task bench`. */
+export const DEFAULT_JOBS = 12;
+
+const TRIAL_WORKER = new URL("./trial_worker.ts", import.meta.url);
+
+/** How long a worker has to close its capture and end once asked. */
+const STOP_MS = 5000;
+
+/** One trial to run: which case, which of its trials. */
+interface Job {
+  readonly index: number;
+  readonly c: Case;
+  readonly trial: number;
+  readonly steps: readonly Step[];
+}
+
+/** A trial recorded without a run: the worker failed or was stopped. */
+function failedTrial(error: string): TrialResult {
+  return { endpoints: null, observations: {}, durations: {}, error };
+}
+
+/**
+ * Runs `trials` trials of every case, `jobs` at a time; see the module
+ * comment. Rejects only for what stops a serial run too (a permission
+ * refused, `onTrial` throwing); every worker is stopped and every fd
+ * closed first.
+ */
+export async function runCases(
+  posix: Posix,
+  cases: readonly Case[],
+  options: JobsOptions,
+): Promise<JobsOutcome> {
+  if (options.jobs <= 1) return runSerially(posix, cases, options);
+  const jobs: Job[] = cases.flatMap((c) => {
+    const steps = c.experiment.steps(c.params);
+    return Array.from(
+      { length: options.trials },
+      (_, trial) => ({ c, trial, steps }),
+    );
+  }).map((j, index) => ({ ...j, index }));
+  const results: (TrialResult | undefined)[] = new Array(jobs.length);
+  const pool = new Pool(posix, jobs, results, options);
+  const started = performance.now();
+  await pool.run(Math.min(options.jobs, jobs.length));
+  return {
+    cases: cases.map((c, i) =>
+      foldTrials(
+        c,
+        results.slice(
+          i * options.trials,
+          (i + 1) * options.trials,
+        ) as TrialResult[],
+      )
+    ),
+    dropped: pool.dropped,
+    stopped: pool.stopped,
+    trialMs: pool.trialMs,
+    workersReadyMs: pool.readyAt === null ? 0 : pool.readyAt - started,
+  };
+}
+
+/** The serial engine: one trial after another, in this thread. */
+function runSerially(
+  posix: Posix,
+  cases: readonly Case[],
+  options: JobsOptions,
+): JobsOutcome {
+  const wire = options.trial.wire;
+  const tap = wire instanceof LoopbackCapture ? wire : null;
+  const trialMs: number[] = [];
+  let started = performance.now();
+  const ran = cases.map((c) =>
+    runCase(posix, c, options.trials, options.trial, (_, i, result, record) => {
+      trialMs.push(performance.now() - started);
+      const frames = options.frames && tap && record.endpoints
+        ? tap.frames(record.endpoints)
+        : null;
+      options.onTrial?.(c, i, result, frames);
+      started = performance.now();
+    })
+  );
+  return {
+    cases: ran,
+    dropped: tap?.dropped ?? 0,
+    stopped: 0,
+    trialMs,
+    workersReadyMs: 0,
+  };
+}
+
+/** One worker and the trial it is running. */
+interface Slot {
+  readonly worker: Worker;
+  readonly ledger: FdLedger;
+  job: Job | null;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** Resolves once the worker has stopped (or was stopped). */
+  ended: PromiseWithResolvers<void>;
+}
+
+/** The workers of one {@linkcode runCases} call. */
+class Pool {
+  dropped = 0;
+  stopped = 0;
+  readonly trialMs: number[] = [];
+  /** When the last of the first workers said it was ready. */
+  readyAt: number | null = null;
+  #unready = 0;
+  #next = 0;
+  #failure: unknown = null;
+  readonly #slots = new Set<Slot>();
+  readonly #setup: Omit<WorkerSetup, "ledger">;
+
+  constructor(
+    readonly posix: Posix,
+    readonly jobs: readonly Job[],
+    readonly results: (TrialResult | undefined)[],
+    readonly options: JobsOptions,
+  ) {
+    const { wire, ...trial } = options.trial;
+    this.#setup = {
+      kind: "setup",
+      options: trial,
+      wire: wire === null
+        ? null
+        : "unavailable" in wire
+        ? { unavailable: wire.unavailable }
+        : "capture",
+      frames: options.frames ?? false,
+    };
+  }
+
+  /** Runs every job on `workers` workers; resolves when all have ended. */
+  async run(workers: number): Promise<void> {
+    this.#unready = workers;
+    for (let i = 0; i < workers; i++) this.#start();
+    while (this.#slots.size > 0) {
+      await Promise.race([...this.#slots].map((s) => s.ended.promise));
+    }
+    if (this.#failure !== null) throw this.#failure;
+  }
+
+  #start(): void {
+    const ledger = new FdLedger();
+    const worker = new Worker(this.options.workerUrl ?? TRIAL_WORKER, {
+      type: "module",
+    });
+    const slot: Slot = {
+      worker,
+      ledger,
+      job: null,
+      timer: undefined,
+      ended: Promise.withResolvers<void>(),
+    };
+    this.#slots.add(slot);
+    worker.onmessage = (e: MessageEvent<FromWorker>) =>
+      this.#receive(slot, e.data);
+    worker.onerror = (e) => {
+      e.preventDefault();
+      this.#fail(slot, `trial worker failed: ${e.message}`);
+    };
+    worker.onmessageerror = () =>
+      this.#fail(slot, "trial worker: a message could not be read");
+    this.#post(slot, { ...this.#setup, ledger: ledger.buffer });
+    this.#assign(slot);
+  }
+
+  #post(slot: Slot, message: ToWorker): void {
+    slot.worker.postMessage(message);
+  }
+
+  /** Hands `slot` the next job, or asks it to stop when none is left. */
+  #assign(slot: Slot): void {
+    const job = this.#failure === null ? this.jobs[this.#next] : undefined;
+    if (job === undefined) {
+      slot.job = null;
+      this.#post(slot, { kind: "stop" });
+      slot.timer = setTimeout(() => this.#end(slot), STOP_MS);
+      return;
+    }
+    this.#next++;
+    slot.job = job;
+    const budget = (this.options.budgetMs ??
+      ((s) => trialBudgetMs(s, this.options.trial.waitMs)))(job.steps);
+    slot.timer = setTimeout(
+      () =>
+        this.#fail(
+          slot,
+          `trial did not finish within its ${budget} ms budget; its worker was stopped`,
+        ),
+      budget,
+    );
+    this.#post(slot, { kind: "trial", job: job.index, steps: job.steps });
+  }
+
+  #receive(slot: Slot, message: FromWorker): void {
+    if (message.kind === "ready") {
+      if (--this.#unready === 0) this.readyAt = performance.now();
+      return;
+    }
+    clearTimeout(slot.timer);
+    switch (message.kind) {
+      case "trial": {
+        const job = slot.job;
+        if (job === null || job.index !== message.job) {
+          this.#fail(
+            slot,
+            `trial worker answered job ${message.job} out of turn`,
+          );
+          return;
+        }
+        this.trialMs.push(message.ms);
+        this.#record(job, message.result, message.frames);
+        this.#assign(slot);
+        return;
+      }
+      case "failed":
+        if (message.notCapable && this.#failure === null) {
+          this.#failure = new Deno.errors.NotCapable(message.error);
+        }
+        this.#fail(slot, `trial worker failed: ${message.error}`);
+        return;
+      case "stopped":
+        this.dropped += message.dropped;
+        this.#end(slot);
+        return;
+    }
+  }
+
+  #record(job: Job, result: TrialResult, frames: Frame[] | null): void {
+    this.results[job.index] = result;
+    if (this.#failure !== null) return;
+    try {
+      this.options.onTrial?.(job.c, job.trial, result, frames);
+    } catch (e) {
+      this.#failure = e;
+    }
+  }
+
+  /**
+   * Stops `slot`'s worker after a failure: its trial is recorded with
+   * `error`, and a fresh worker takes over the rest of the queue.
+   */
+  #fail(slot: Slot, error: string): void {
+    if (!this.#slots.has(slot)) return;
+    const job = slot.job;
+    this.#end(slot);
+    this.stopped++;
+    if (job !== null) this.#record(job, failedTrial(error), null);
+    if (this.#failure === null && this.#next < this.jobs.length) this.#start();
+  }
+
+  /** Ends `slot`'s worker and closes every fd its ledger still holds. */
+  #end(slot: Slot): void {
+    if (!this.#slots.delete(slot)) return;
+    clearTimeout(slot.timer);
+    slot.worker.terminate();
+    for (const fd of slot.ledger.held()) this.#close(fd);
+    slot.ended.resolve();
+  }
+
+  /** Descriptors are process-wide: closing one here closes the worker's. */
+  #close(fd: number): void {
+    this.posix.close(fd);
+  }
+}

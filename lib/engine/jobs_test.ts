@@ -1,0 +1,175 @@
+import assert from "node:assert/strict";
+import { hostPosix } from "../../ffi/posix.ts";
+import { article } from "../../experiments/article.ts";
+import { teardown } from "../../experiments/teardown.ts";
+import { openSocketCount } from "../testing/fds.ts";
+import { openCapture } from "../wire/capture.ts";
+import { type CaseResult } from "./run.ts";
+import { DEFAULT_JOBS, runCases } from "./jobs.ts";
+import { expandCases, type Experiment, type Step } from "./scenario.ts";
+import { DEFAULT_TRIAL_OPTIONS, type TrialOptions } from "./trial.ts";
+
+const posix = hostPosix();
+const MISBEHAVING = new URL(
+  "./testdata/misbehaving_worker.ts",
+  import.meta.url,
+);
+
+/** A toy experiment: case `f=<fault>` sends the fault to the test worker. */
+function toy(values: string[]): Experiment {
+  return {
+    name: "toy",
+    intent: "Cases for the misbehaving worker.",
+    factors: [{ name: "f", values }],
+    roles: ["client", "server"],
+    checkpoints: [],
+    headline: [],
+    steps: (params) => [{ op: "settle", side: "client", as: params.f } as Step],
+  };
+}
+
+const TOY_OPTIONS: TrialOptions = { ...DEFAULT_TRIAL_OPTIONS, wire: null };
+
+Deno.test("runCases() folds each case's trials in the order the cases were given, whatever finished first", async () => {
+  const cases = expandCases(toy(["a", "b", "c", "d", "e", "f", "g"]));
+  const out = await runCases(posix, cases, {
+    jobs: 3,
+    trials: 3,
+    trial: TOY_OPTIONS,
+    workerUrl: MISBEHAVING,
+  });
+  assert.deepEqual(out.cases.map((c) => c.id), cases.map((c) => c.id));
+  out.cases.forEach((c, i) => {
+    assert.deepEqual(
+      c.trials.map((t) => t.observations.job),
+      [3 * i, 3 * i + 1, 3 * i + 2],
+    );
+  });
+  assert.equal(out.stopped, 0);
+});
+
+Deno.test("a trial stuck past its budget is an error, its worker is stopped, its fds are closed and the rest go on", async () => {
+  const before = openSocketCount();
+  const cases = expandCases(toy(["a", "hang", "b", "c"]));
+  const seen: string[] = [];
+  const out = await runCases(posix, cases, {
+    jobs: 2,
+    trials: 2,
+    trial: TOY_OPTIONS,
+    workerUrl: MISBEHAVING,
+    budgetMs: () => 400,
+    onTrial: (c, trial) => seen.push(`${c.params.f}#${trial}`),
+  });
+  const hung = out.cases[1]!;
+  for (const t of hung.trials) {
+    assert.match(t.error ?? "", /did not finish within its 400 ms budget/);
+  }
+  for (const c of [out.cases[0]!, out.cases[2]!, out.cases[3]!]) {
+    assert.ok(c.trials.every((t) => t.error === null), c.id);
+  }
+  assert.equal(out.stopped, 2);
+  assert.equal(seen.length, 8, "every trial reported, the failed ones too");
+  assert.equal(openSocketCount(), before, "the stuck worker's socket was closed");
+});
+
+Deno.test("a worker that fails outside the engine is replaced, and its trial says why", async () => {
+  const cases = expandCases(toy(["throw", "a", "b"]));
+  const out = await runCases(posix, cases, {
+    jobs: 2,
+    trials: 1,
+    trial: TOY_OPTIONS,
+    workerUrl: MISBEHAVING,
+  });
+  assert.equal(
+    out.cases[0]!.trials[0]!.error,
+    "trial worker failed: thrown outside the engine",
+  );
+  assert.equal(out.cases[1]!.trials[0]!.error, null);
+  assert.equal(out.cases[2]!.trials[0]!.error, null);
+  assert.equal(out.stopped, 1);
+});
+
+Deno.test("runCases() rejects what a serial run would throw: onTrial's failure, with every worker stopped", async () => {
+  const before = openSocketCount();
+  const cases = expandCases(toy(["a", "b", "c", "d"]));
+  await assert.rejects(
+    runCases(posix, cases, {
+      jobs: 2,
+      trials: 2,
+      trial: TOY_OPTIONS,
+      workerUrl: MISBEHAVING,
+      onTrial: () => {
+        throw new Error("disk full");
+      },
+    }),
+    /disk full/,
+  );
+  assert.equal(openSocketCount(), before);
+});
+
+/** Busy loops on another thread until terminated: load on the machine. */
+function startLoad(): Worker {
+  const source = "for (;;) { Math.sqrt(Math.random()); }";
+  const url = URL.createObjectURL(
+    new Blob([source], { type: "application/javascript" }),
+  );
+  return new Worker(url, { type: "module" });
+}
+
+/** What a trial holds as evidence, for comparing runs. */
+function evidence(c: CaseResult, trial: number): string {
+  const t = c.trials[trial]!;
+  return JSON.stringify({
+    observations: t.observations,
+    error: t.error,
+    wire: t.wire,
+    leftovers: t.leftovers,
+  });
+}
+
+Deno.test("concurrent trials under load observe what serial trials observe: every observation, wire and leftover", async () => {
+  const before = openSocketCount();
+  const capture = openCapture(posix);
+  const wired = !("unavailable" in capture);
+  const options: TrialOptions = {
+    ...DEFAULT_TRIAL_OPTIONS,
+    leftovers: true,
+    wire: capture,
+  };
+  const cases = [...expandCases(article), ...expandCases(teardown)];
+  let serial: CaseResult[];
+  try {
+    serial =
+      (await runCases(posix, cases, { jobs: 1, trials: 2, trial: options }))
+        .cases;
+  } finally {
+    if ("close" in capture) capture.close();
+  }
+  const load = startLoad();
+  let concurrent: CaseResult[];
+  try {
+    concurrent = (await runCases(posix, cases, {
+      jobs: DEFAULT_JOBS,
+      trials: 2,
+      trial: options,
+    })).cases;
+  } finally {
+    load.terminate();
+  }
+  assert.equal(openSocketCount(), before, "every worker's fds closed");
+  assert.deepEqual(concurrent.map((c) => c.id), serial.map((c) => c.id));
+  for (const [i, c] of concurrent.entries()) {
+    const s = serial[i]!;
+    assert.ok(c.stable, `${c.id}: unstable: ${c.unstableKeys?.join(" ")}`);
+    assert.ok(
+      s.stable,
+      `${s.id} (serial): unstable: ${s.unstableKeys?.join(" ")}`,
+    );
+    assert.deepEqual(c.observations, s.observations, c.id);
+    for (const trial of [0, 1]) {
+      assert.equal(evidence(c, trial), evidence(s, 0), `${c.id} #${trial}`);
+      if (wired) assert.ok(Array.isArray(c.trials[trial]!.wire), c.id);
+      assert.ok(Array.isArray(c.trials[trial]!.leftovers), c.id);
+    }
+  }
+});

@@ -1,0 +1,62 @@
+/**
+ * Test double of the trial worker for `jobs_test.ts`: it answers setup,
+ * trials and stop as the real one does, except for the trials whose steps
+ * start with a marker step naming a fault: `hang` opens a socket (noted in
+ * its ledger) and spins forever, `throw` fails outside the engine. Every
+ * other trial gets an empty result naming its job.
+ *
+ * @module
+ */
+
+import { hostPosix, unwrap } from "../../../ffi/posix.ts";
+import { FdLedger } from "../fd_ledger.ts";
+import type { FromWorker, ToWorker } from "../worker_protocol.ts";
+
+const scope = globalThis as unknown as {
+  onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
+  postMessage(message: FromWorker): void;
+  close(): void;
+};
+
+const posix = hostPosix();
+
+scope.onmessage = (e) => {
+  const message = e.data;
+  switch (message.kind) {
+    case "setup":
+      posix.trackFds(new FdLedger(message.ledger));
+      scope.postMessage({ kind: "ready" });
+      return;
+    case "trial": {
+      const fault = (message.steps[0] as { as?: string } | undefined)?.as;
+      if (fault === "hang") {
+        unwrap(posix, "socket", posix.socket("inet"));
+        for (;;) { /* stuck where no deadline reaches */ }
+      }
+      if (fault === "throw") {
+        scope.postMessage({
+          kind: "failed",
+          job: message.job,
+          error: "thrown outside the engine",
+          notCapable: false,
+        });
+        return;
+      }
+      scope.postMessage({
+        kind: "trial",
+        job: message.job,
+        result: {
+          endpoints: null,
+          observations: { job: message.job },
+          error: null,
+        },
+        frames: null,
+        ms: 0,
+      });
+      return;
+    }
+    case "stop":
+      scope.postMessage({ kind: "stopped", dropped: 0 });
+      scope.close();
+  }
+};
