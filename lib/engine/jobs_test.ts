@@ -69,7 +69,11 @@ Deno.test("a trial stuck past its budget is an error, its worker is stopped, its
   }
   assert.equal(out.stopped, 2);
   assert.equal(seen.length, 8, "every trial reported, the failed ones too");
-  assert.equal(openSocketCount(), before, "the stuck worker's socket was closed");
+  assert.equal(
+    openSocketCount(),
+    before,
+    "the stuck worker's socket was closed",
+  );
 });
 
 Deno.test("a worker that fails outside the engine is replaced, and its trial says why", async () => {
