@@ -18,26 +18,32 @@ import { openCapture } from "../wire/capture.ts";
 import { readLeftovers } from "../kernel/leftovers.ts";
 import { plural } from "./plural.ts";
 import { startProgress } from "./progress.ts";
-import { outputWidth, renderFittedTable } from "./table.ts";
+import { outputWidth, renderFittedTable, wrapText } from "./table.ts";
 import { DEFAULT_TRIAL_OPTIONS } from "../engine/trial.ts";
 import { EXPERIMENTS } from "../../experiments/mod.ts";
 import { STACK_NAMES, type StackName } from "../results/stack.ts";
 import { runAllDenoArgs } from "../stacks/launcher.ts";
 import { runBounded } from "../stacks/process.ts";
+import { parseTimeSummary, type TimeFigures } from "./time_summary.ts";
 
-const USAGE = `Usage: deno task bench [--rounds N] [--trials N] [--no-stacks]
+const USAGE = `Usage: deno task bench [--rounds N] [--trials N] [--no-jobs]
+                        [--no-stacks]
 
-Times every experiment as run-all runs it, the cost of one FFI call, of
-the self-check run-all makes first, and of one readLeftovers() (the
-kernel's sockets for a trial's 4-tuple). Shows
-which experiment and round it is at on stderr, when that is a terminal.
-Then times one whole run-all on each TCP stack this machine can run (the
-host, linux-6.1 under QEMU, gvisor): wall time including the stack's start,
-and the run's own time inside it.
+Times every experiment as run-all's serial engine runs it, the cost of one
+FFI call, of the self-check run-all makes first, and of one
+readLeftovers() (the kernel's sockets for a trial's 4-tuple). Shows which
+experiment and round it is at on stderr, when that is a terminal.
+Then times whole runs of run-all --only article --only teardown with
+--jobs 1 and with the default jobs, in turn: wall time including Deno's
+start, the ratio, and where the time went in each. Then one whole run-all
+on each TCP stack this machine can run (the host, linux-6.1 under QEMU,
+gvisor): wall time including the stack's start, and the run's own time
+inside it.
 
-  --rounds N   how many times every case runs (default 5); the median round
-               and the range are shown
+  --rounds N   how many times every case runs (default 5), and how many
+               paired whole runs (default 3); medians and ranges are shown
   --trials N   trials per case (default 3, as run-all)
+  --no-jobs    skip the whole runs with --jobs 1 and the default
   --no-stacks  skip the whole runs on each stack
   --help       show this help`;
 
@@ -63,6 +69,7 @@ async function main(args: string[]): Promise<number> {
   const { values } = parseFlags(args, {
     rounds: { type: "string" },
     trials: { type: "string" },
+    "no-jobs": { type: "boolean" },
     "no-stacks": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -187,6 +194,11 @@ async function main(args: string[]): Promise<number> {
       ]]),
     ], { width }),
   );
+  if (!values["no-jobs"]) {
+    console.log(
+      "\n" + await timeJobs(trials, values.rounds ? rounds : 3, width),
+    );
+  }
   if (!values["no-stacks"]) {
     const timed = await timeStacks(trials);
     console.log(
@@ -206,6 +218,130 @@ async function main(args: string[]): Promise<number> {
 export function runSeconds(stdout: string): number | null {
   const m = /^\d+ cases? × \d+ trials? in (\d+(?:\.\d+)?) s/m.exec(stdout);
   return m === null ? null : Number(m[1]);
+}
+
+/** One whole run-all: its wall time, and the figures of its time line. */
+interface WholeRun {
+  readonly wallMs: number;
+  readonly figures: TimeFigures;
+}
+
+/**
+ * Runs `deno task run-all --only article --only teardown` once in a
+ * subprocess with `jobs` (the default when null), results to `dir`.
+ *
+ * @throws {Error} when the run fails or prints no time line.
+ */
+async function wholeRun(
+  dir: string,
+  trials: number,
+  jobs: number | null,
+): Promise<WholeRun> {
+  const out = `${dir}/${jobs ?? "default"}.json`;
+  const t0 = performance.now();
+  const run = await runBounded(Deno.execPath(), {
+    args: runAllDenoArgs([
+      ...JOBS_CASES.flatMap((p) => ["--only", p]),
+      "--trials",
+      String(trials),
+      ...(jobs === null ? [] : ["--jobs", String(jobs)]),
+      "--out",
+      out,
+    ]),
+    deadlineMs: 5 * 60_000,
+    env: { NO_COLOR: "1" },
+  });
+  const wallMs = performance.now() - t0;
+  const figures = parseTimeSummary(run.stdout);
+  if (run.code !== 0 || figures === null) {
+    throw new Error(
+      `run-all ${jobs === null ? "" : `--jobs ${jobs} `}failed: ${
+        run.stderr.trim().split("\n").at(-1) ?? `exit ${run.code}`
+      }`,
+    );
+  }
+  Deno.removeSync(out);
+  return { wallMs, figures };
+}
+
+/** The experiments the jobs comparison runs (the issue's 102 cases). */
+const JOBS_CASES = ["article", "teardown"];
+
+/**
+ * Times whole runs with `--jobs 1` and with the default, in turn, `rounds`
+ * pairs: the medians, the paired ratio, and each phase of the median runs.
+ */
+async function timeJobs(
+  trials: number,
+  rounds: number,
+  width: number,
+): Promise<string> {
+  const dir = Deno.makeTempDirSync({ prefix: "escoteria-jobs-" });
+  const serial: WholeRun[] = [];
+  const concurrent: WholeRun[] = [];
+  try {
+    for (let r = 0; r < rounds; r++) {
+      serial.push(await wholeRun(dir, trials, 1));
+      concurrent.push(await wholeRun(dir, trials, null));
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+  const ratios = serial.map((s, i) => s.wallMs / concurrent[i]!.wallMs);
+  const mid = (runs: WholeRun[]) =>
+    [...runs].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(runs.length / 2)]!;
+  const [a, b] = [mid(serial), mid(concurrent)];
+  const ms = (n: number | null) => n === null ? "-" : `${Math.round(n)} ms`;
+  const s = (n: number) => `${(n / 1000).toFixed(2)} s`;
+  const range = (runs: WholeRun[]) =>
+    `${s(Math.min(...runs.map((r) => r.wallMs)))}–${
+      s(Math.max(...runs.map((r) => r.wallMs)))
+    }`;
+  const row = (name: string, f: (r: WholeRun) => string) => [name, f(a), f(b)];
+  const table = renderFittedTable(
+    ["", "--jobs 1", `default (${b.figures.jobs} jobs)`],
+    [
+      row("wall, Deno's start included", (r) => s(r.wallMs)),
+      ["range", range(serial), range(concurrent)],
+      row("Deno's start and loading", (r) => ms(r.figures.startMs)),
+      row("self-check", (r) => ms(r.figures.selfCheckMs)),
+      row("trials", (r) => ms(r.figures.trialsMs)),
+      row("  every worker ready after", (r) => ms(r.figures.workersReadyMs)),
+      row("  trials' own time, summed", (r) => ms(r.figures.trialTimeMs)),
+      row("  median trial", (r) => ms(r.figures.medianTrialMs)),
+      row("  longest trial", (r) => ms(r.figures.longestTrialMs)),
+      row("results written", (r) => ms(r.figures.writeMs)),
+      row(
+        "the rest (process start, exit)",
+        (r) =>
+          ms(
+            r.wallMs - r.figures.startMs - r.figures.selfCheckMs -
+              r.figures.trialsMs - r.figures.writeMs - r.figures.documentsMs,
+          ),
+      ),
+    ],
+    { width },
+  );
+  return [
+    wrapText(
+      `run-all --only article --only teardown (${plural(trials, "trial")} ` +
+        `per case), --jobs 1 and the default in turn, ` +
+        `${plural(rounds, "pair")}; the median run of each:`,
+      width,
+    ),
+    "",
+    table,
+    "",
+    wrapText(
+      `The default is ${median(ratios).toFixed(1)}× faster (median of the ` +
+        `paired ratios, ${Math.min(...ratios).toFixed(1)}–${
+          Math.max(...ratios).toFixed(1)
+        }×). Documents are not rebuilt: the results go to a temporary ` +
+        `folder. Trials overlap, so their own times add up to more than ` +
+        `the trials' wall time.`,
+      width,
+    ),
+  ].join("\n");
 }
 
 /** What a stack's wall time includes besides the run. */

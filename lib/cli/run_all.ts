@@ -53,6 +53,7 @@ import {
 import { writeTrialPcap } from "./pcap_dir.ts";
 import { plural } from "./plural.ts";
 import { startProgress } from "./progress.ts";
+import { timeSummary } from "./time_summary.ts";
 import { outputWidth, renderFittedTable, wrapText } from "./table.ts";
 
 const PROGRAM = "run-all";
@@ -568,40 +569,6 @@ export function stackJobs(stack: StackName): { jobs: number; why: string } {
           "trials let a delayed ACK slip between calls made back to back",
       };
   }
-}
-
-/** Where one run's time went, in milliseconds. */
-export interface RunPhases {
-  /** Deno's start and the loading of run-all's modules. */
-  readonly startMs: number;
-  readonly selfCheckMs: number;
-  /** From the first trial's start to the last trial's end. */
-  readonly trialsMs: number;
-  readonly jobs: number;
-  /** Until the workers were set up (0: serial). */
-  readonly workersReadyMs: number;
-  /** Each trial's own wall time. */
-  readonly trialMs: readonly number[];
-  readonly writeMs: number;
-  readonly documentsMs: number;
-}
-
-/**
- * The summary line saying where the time went (`deno task bench` reads
- * it): each phase, and the trials' own time against their wall time.
- */
-export function timeSummary(p: RunPhases): string {
-  const ms = (n: number) => `${Math.round(n)} ms`;
-  const sorted = [...p.trialMs].sort((a, b) => a - b);
-  const sum = sorted.reduce((a, b) => a + b, 0);
-  const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
-  const jobs = p.jobs === 1
-    ? "1 job"
-    : `${p.jobs} jobs, workers ready after ${ms(p.workersReadyMs)}`;
-  return `time: start ${ms(p.startMs)}, self-check ${ms(p.selfCheckMs)}, ` +
-    `trials ${ms(p.trialsMs)} (${jobs}; ${ms(sum)} of trial time, ` +
-    `median trial ${ms(median)}, longest ${ms(sorted.at(-1) ?? 0)}), ` +
-    `results ${ms(p.writeMs)}, documents ${ms(p.documentsMs)}`;
 }
 
 /** The summary line of the self-check that passed. */
