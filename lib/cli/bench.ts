@@ -299,7 +299,7 @@ async function timeJobs(
     }`;
   const row = (name: string, f: (r: WholeRun) => string) => [name, f(a), f(b)];
   const table = renderFittedTable(
-    ["", "--jobs 1", `default (${b.figures.jobs} jobs)`],
+    ["", "--jobs 1", `default (${b.figures.workers} workers)`],
     [
       row("wall, Deno's start included", (r) => s(r.wallMs)),
       ["range", range(serial), range(concurrent)],

@@ -10,7 +10,7 @@
 import { basename, dirname } from "node:path";
 import { EXPERIMENTS } from "../../experiments/mod.ts";
 import { hostPosix, type Posix } from "../../ffi/posix.ts";
-import { runCases } from "../engine/jobs.ts";
+import { runCases, workersFor } from "../engine/jobs.ts";
 import { type Case, expandCases, type Experiment } from "../engine/scenario.ts";
 import { DEFAULT_TRIAL_OPTIONS } from "../engine/trial.ts";
 import { evidenceOf, lostEvidence } from "../results/evidence.ts";
@@ -424,7 +424,8 @@ export async function main(
     const started = performance.now();
     // With workers, each opens its own capture: this one would only queue
     // a copy of every frame that nobody reads.
-    if (jobs > 1 && "close" in tap) tap.close();
+    const trialCount = cases.length * options.trials;
+    if (workersFor(jobs, trialCount) > 1 && "close" in tap) tap.close();
     const outcome = await runCases(posix, cases, {
       jobs,
       trials: options.trials,
@@ -498,7 +499,7 @@ export async function main(
           startMs,
           selfCheckMs: checkMs,
           trialsMs: seconds * 1000,
-          jobs,
+          workers: outcome.workers,
           workersReadyMs: outcome.workersReadyMs,
           trialMs: outcome.trialMs,
           writeMs,

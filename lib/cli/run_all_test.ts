@@ -74,7 +74,8 @@ Deno.test({
     assert.equal(full.code, 0, full.stderr);
     assert.match(
       full.stdout,
-      /^time: start \d+ ms, .*\(3 jobs, workers ready/m,
+      /^time: start \d+ ms, .*\(2 workers, all ready after \d+ ms;/m,
+      "12 trials fill 2 workers",
     );
     assert.match(full.stdout, /^article: 6 cases$/m);
     assert.match(full.stdout, /^0 +wr +/m);

@@ -14,7 +14,8 @@ export interface RunPhases {
   readonly selfCheckMs: number;
   /** From the first trial's start to the last trial's end. */
   readonly trialsMs: number;
-  readonly jobs: number;
+  /** Workers the trials ran in; 1: serially, in run-all's own thread. */
+  readonly workers: number;
   /** Until the workers were set up (0: serial). */
   readonly workersReadyMs: number;
   /** Each trial's own wall time. */
@@ -32,9 +33,9 @@ export function timeSummary(p: RunPhases): string {
   const sorted = [...p.trialMs].sort((a, b) => a - b);
   const sum = sorted.reduce((a, b) => a + b, 0);
   const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
-  const jobs = p.jobs === 1
-    ? "1 job"
-    : `${p.jobs} jobs, workers ready after ${ms(p.workersReadyMs)}`;
+  const jobs = p.workers === 1
+    ? "serial"
+    : `${p.workers} workers, all ready after ${ms(p.workersReadyMs)}`;
   return `time: start ${ms(p.startMs)}, self-check ${ms(p.selfCheckMs)}, ` +
     `trials ${ms(p.trialsMs)} (${jobs}; ${ms(sum)} of trial time, ` +
     `median trial ${ms(median)}, longest ${ms(sorted.at(-1) ?? 0)}), ` +
@@ -46,7 +47,7 @@ export interface TimeFigures {
   readonly startMs: number;
   readonly selfCheckMs: number;
   readonly trialsMs: number;
-  readonly jobs: number;
+  readonly workers: number;
   /** `null` when serial. */
   readonly workersReadyMs: number | null;
   /** The trials' own time, summed. */
@@ -72,7 +73,7 @@ export function parseTimeSummary(stdout: string): TimeFigures | null {
   }
   const m = new RegExp(
     "^time: start (\\d+) ms, self-check (\\d+) ms, trials (\\d+) ms " +
-      "\\((\\d+) jobs?(?:, workers ready after (\\d+) ms)?; (\\d+) ms of " +
+      "\\((serial|(\\d+) workers, all ready after (\\d+) ms); (\\d+) ms of " +
       "trial time, median trial (\\d+) ms, longest (\\d+) ms\\), " +
       "results (\\d+) ms, documents (\\d+) ms$",
   ).exec(text);
@@ -82,12 +83,12 @@ export function parseTimeSummary(stdout: string): TimeFigures | null {
     startMs: n(1),
     selfCheckMs: n(2),
     trialsMs: n(3),
-    jobs: n(4),
-    workersReadyMs: m[5] === undefined ? null : n(5),
-    trialTimeMs: n(6),
-    medianTrialMs: n(7),
-    longestTrialMs: n(8),
-    writeMs: n(9),
-    documentsMs: n(10),
+    workers: m[4] === "serial" ? 1 : n(5),
+    workersReadyMs: m[4] === "serial" ? null : n(6),
+    trialTimeMs: n(7),
+    medianTrialMs: n(8),
+    longestTrialMs: n(9),
+    writeMs: n(10),
+    documentsMs: n(11),
   };
 }

@@ -6,7 +6,7 @@ const phases = {
   startMs: 94.4,
   selfCheckMs: 3.2,
   trialsMs: 1062.1,
-  jobs: 12,
+  workers: 12,
   workersReadyMs: 232.4,
   trialMs: [20, 31, 78, 25.6],
   writeMs: 21,
@@ -17,7 +17,7 @@ Deno.test("timeSummary() says where the time went, and parseTimeSummary() reads 
   const line = timeSummary(phases);
   assert.equal(
     line,
-    "time: start 94 ms, self-check 3 ms, trials 1062 ms (12 jobs, workers " +
+    "time: start 94 ms, self-check 3 ms, trials 1062 ms (12 workers, all " +
       "ready after 232 ms; 155 ms of trial time, median trial 31 ms, " +
       "longest 78 ms), results 21 ms, documents 179 ms",
   );
@@ -27,7 +27,7 @@ Deno.test("timeSummary() says where the time went, and parseTimeSummary() reads 
     startMs: 94,
     selfCheckMs: 3,
     trialsMs: 1062,
-    jobs: 12,
+    workers: 12,
     workersReadyMs: 232,
     trialTimeMs: 155,
     medianTrialMs: 31,
@@ -38,9 +38,9 @@ Deno.test("timeSummary() says where the time went, and parseTimeSummary() reads 
 });
 
 Deno.test("a serial run's summary has no workers, and output without one parses to null", () => {
-  const serial = timeSummary({ ...phases, jobs: 1, workersReadyMs: 0 });
-  assert.match(serial, /\(1 job; 155 ms of trial time/);
+  const serial = timeSummary({ ...phases, workers: 1, workersReadyMs: 0 });
+  assert.match(serial, /\(serial; 155 ms of trial time/);
   assert.equal(parseTimeSummary(serial)?.workersReadyMs, null);
-  assert.equal(parseTimeSummary(serial)?.jobs, 1);
+  assert.equal(parseTimeSummary(serial)?.workers, 1);
   assert.equal(parseTimeSummary("102 cases × 3 trials in 1.06 s\n"), null);
 });

@@ -37,9 +37,10 @@ export interface JobsOptions {
   /** Trials per case. */
   readonly trials: number;
   /**
-   * The trials' options. With `jobs` > 1 a wire tap here only says that the
-   * wire is captured: each worker opens its own, and this one is not read
-   * (close it first, to spare the kernel a copy of every frame).
+   * The trials' options. When the trials run in workers
+   * ({@linkcode workersFor} > 1), a wire tap here only says that the wire
+   * is captured: each worker opens its own, and this one is not read (close
+   * it first, to spare the kernel a copy of every frame).
    */
   readonly trial: TrialOptions;
   /** Whether `onTrial` gets each trial's frames (for pcap files). */
@@ -67,6 +68,8 @@ export interface JobsOutcome {
   readonly stopped: number;
   /** Each finished trial's own wall time in milliseconds. */
   readonly trialMs: number[];
+  /** Workers started at first; 1 when the trials ran in this thread. */
+  readonly workers: number;
   /**
    * Milliseconds from the start until the first workers were set up and
    * waiting (their module loaded, their capture open); 0 when serial.
@@ -88,6 +91,22 @@ export function trialBudgetMs(
 
 /** Trials in flight by default: see `deno task bench`. */
 export const DEFAULT_JOBS = 12;
+
+/**
+ * Trials a worker should have before it is worth starting: a worker's
+ * start (its own isolate loading the engine, about 35 ms of CPU) pays for
+ * itself only over several trials of about 20 ms.
+ */
+export const TRIALS_PER_WORKER = 8;
+
+/**
+ * Workers to start for `trials` trials with `jobs` in flight at most:
+ * no more than the trials fill ({@linkcode TRIALS_PER_WORKER} each); 1
+ * means the serial engine, in this thread.
+ */
+export function workersFor(jobs: number, trials: number): number {
+  return Math.max(1, Math.min(jobs, Math.ceil(trials / TRIALS_PER_WORKER)));
+}
 
 const TRIAL_WORKER = new URL("./trial_worker.ts", import.meta.url);
 
@@ -118,7 +137,8 @@ export async function runCases(
   cases: readonly Case[],
   options: JobsOptions,
 ): Promise<JobsOutcome> {
-  if (options.jobs <= 1) return runSerially(posix, cases, options);
+  const workers = workersFor(options.jobs, cases.length * options.trials);
+  if (workers <= 1) return runSerially(posix, cases, options);
   const jobs: Job[] = cases.flatMap((c) => {
     const steps = c.experiment.steps(c.params);
     return Array.from(
@@ -129,7 +149,7 @@ export async function runCases(
   const results: (TrialResult | undefined)[] = new Array(jobs.length);
   const pool = new Pool(posix, jobs, results, options);
   const started = performance.now();
-  await pool.run(Math.min(options.jobs, jobs.length));
+  await pool.run(workers);
   return {
     cases: cases.map((c, i) =>
       foldTrials(
@@ -143,6 +163,7 @@ export async function runCases(
     dropped: pool.dropped,
     stopped: pool.stopped,
     trialMs: pool.trialMs,
+    workers,
     workersReadyMs: pool.readyAt === null ? 0 : pool.readyAt - started,
   };
 }
@@ -172,6 +193,7 @@ function runSerially(
     dropped: tap?.dropped ?? 0,
     stopped: 0,
     trialMs,
+    workers: 1,
     workersReadyMs: 0,
   };
 }
