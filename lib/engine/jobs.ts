@@ -52,6 +52,8 @@ export interface JobsOptions {
     result: TrialResult,
     frames: Frame[] | null,
   ) => void;
+  /** Trials a worker needs to be started (tests ask for 1). */
+  readonly trialsPerWorker?: number;
   /** The worker script; tests give one that misbehaves. */
   readonly workerUrl?: string | URL;
   /** A trial's budget in milliseconds, from its steps. */
@@ -104,8 +106,12 @@ export const TRIALS_PER_WORKER = 8;
  * no more than the trials fill ({@linkcode TRIALS_PER_WORKER} each); 1
  * means the serial engine, in this thread.
  */
-export function workersFor(jobs: number, trials: number): number {
-  return Math.max(1, Math.min(jobs, Math.ceil(trials / TRIALS_PER_WORKER)));
+export function workersFor(
+  jobs: number,
+  trials: number,
+  perWorker = TRIALS_PER_WORKER,
+): number {
+  return Math.max(1, Math.min(jobs, Math.ceil(trials / perWorker)));
 }
 
 const TRIAL_WORKER = new URL("./trial_worker.ts", import.meta.url);
@@ -137,7 +143,11 @@ export async function runCases(
   cases: readonly Case[],
   options: JobsOptions,
 ): Promise<JobsOutcome> {
-  const workers = workersFor(options.jobs, cases.length * options.trials);
+  const workers = workersFor(
+    options.jobs,
+    cases.length * options.trials,
+    options.trialsPerWorker,
+  );
   if (workers <= 1) return runSerially(posix, cases, options);
   const jobs: Job[] = cases.flatMap((c) => {
     const steps = c.experiment.steps(c.params);

@@ -5,7 +5,7 @@ import { teardown } from "../../experiments/teardown.ts";
 import { openSocketCount } from "../testing/fds.ts";
 import { openCapture } from "../wire/capture.ts";
 import { type CaseResult } from "./run.ts";
-import { DEFAULT_JOBS, runCases } from "./jobs.ts";
+import { DEFAULT_JOBS, runCases, workersFor } from "./jobs.ts";
 import { expandCases, type Experiment, type Step } from "./scenario.ts";
 import { DEFAULT_TRIAL_OPTIONS, type TrialOptions } from "./trial.ts";
 
@@ -30,6 +30,15 @@ function toy(values: string[]): Experiment {
 
 const TOY_OPTIONS: TrialOptions = { ...DEFAULT_TRIAL_OPTIONS, wire: null };
 
+Deno.test("workersFor() starts no more workers than the trials fill, and 1 means serial", () => {
+  assert.equal(workersFor(12, 306), 12);
+  assert.equal(workersFor(12, 18), 3);
+  assert.equal(workersFor(12, 8), 1);
+  assert.equal(workersFor(1, 306), 1);
+  assert.equal(workersFor(4, 0), 1);
+  assert.equal(workersFor(12, 5, 1), 5);
+});
+
 Deno.test("runCases() folds each case's trials in the order the cases were given, whatever finished first", async () => {
   const cases = expandCases(toy(["a", "b", "c", "d", "e", "f", "g"]));
   const out = await runCases(posix, cases, {
@@ -37,6 +46,7 @@ Deno.test("runCases() folds each case's trials in the order the cases were given
     trials: 3,
     trial: TOY_OPTIONS,
     workerUrl: MISBEHAVING,
+    trialsPerWorker: 1,
   });
   assert.deepEqual(out.cases.map((c) => c.id), cases.map((c) => c.id));
   out.cases.forEach((c, i) => {
@@ -57,6 +67,7 @@ Deno.test("a trial stuck past its budget is an error, its worker is stopped, its
     trials: 2,
     trial: TOY_OPTIONS,
     workerUrl: MISBEHAVING,
+    trialsPerWorker: 1,
     budgetMs: () => 400,
     onTrial: (c, trial) => seen.push(`${c.params.f}#${trial}`),
   });
@@ -83,6 +94,7 @@ Deno.test("a worker that fails outside the engine is replaced, and its trial say
     trials: 1,
     trial: TOY_OPTIONS,
     workerUrl: MISBEHAVING,
+    trialsPerWorker: 1,
   });
   assert.equal(
     out.cases[0]!.trials[0]!.error,
@@ -102,6 +114,7 @@ Deno.test("runCases() rejects what a serial run would throw: onTrial's failure, 
       trials: 2,
       trial: TOY_OPTIONS,
       workerUrl: MISBEHAVING,
+      trialsPerWorker: 1,
       onTrial: () => {
         throw new Error("disk full");
       },
