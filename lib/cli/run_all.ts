@@ -29,7 +29,12 @@ import {
   platformId,
   thisStack,
 } from "../results/platform_info.ts";
-import { isStackName, STACK_NAMES, type StackName } from "../results/stack.ts";
+import {
+  isStackName,
+  type Stack,
+  STACK_NAMES,
+  type StackName,
+} from "../results/stack.ts";
 import { DEFAULT_JOBS } from "../engine/jobs.ts";
 import { launch } from "../stacks/launchers.ts";
 import { pollReportsRdhup } from "../net/rdhup.ts";
@@ -76,11 +81,12 @@ platform's results as JSON, and rebuilds the matrix and the reports.
                  starts with PREFIX (repeatable), e.g. article/linger=0
   --trials N     trials per case (default 3)
   --jobs N       trials in flight at once, each in a worker with its own
-                 sockets and capture (default 12 on the host's kernel; 1,
+                 sockets and capture (default 12 on Linux's own kernel; 1,
                  the serial engine, on linux-6.1 and gvisor, where
-                 concurrency changed what trials observe); results come
-                 in the same order whatever N is, and on the host's kernel
-                 with the same observations
+                 concurrency changed what trials observe, and on macOS and
+                 the BSDs, where it was not compared); results come in the
+                 same order whatever N is, and on Linux with the same
+                 observations
   --out FILE     results file (default results/<platform id>.json, e.g.
                  results/linux-x86_64-6.18.json); cases not
                  run are kept from the file already there; missing
@@ -390,7 +396,7 @@ export async function main(
     if (options.stack !== "host") return await onStack(options.stack, args);
     const posix = posixFor();
     const stack = thisStack(posix);
-    const jobs = options.jobs ?? stackJobs(stack.name).jobs;
+    const jobs = options.jobs ?? stackJobs(stack).jobs;
     // Milliseconds since the process's time origin: Deno's start and the
     // loading of run-all's modules.
     const startMs = performance.now();
@@ -493,7 +499,7 @@ export async function main(
         (merged.kept ? `, ${plural(merged.kept, "earlier case")} kept` : ""),
         selfCheckSummary(selfCheck, checkMs),
         ...(options.jobs === null && jobs === 1
-          ? [`jobs: 1, ${stackJobs(stack.name).why} (--jobs N to override)`]
+          ? [`jobs: 1, ${stackJobs(stack).why} (--jobs N to override)`]
           : []),
         timeSummary({
           startMs,
@@ -541,35 +547,44 @@ async function onStack(
 }
 
 /**
- * Trials in flight by default on each stack, and why. On the host's own
- * kernel a loopback segment reaches its socket within the sending call, so
- * what a trial observes does not depend on what runs beside it (the
- * determinism test in lib/engine/jobs_test.ts holds it to that); 12 jobs
- * ran the article and teardown fastest on 2 cores (deno task bench). The
- * launched stacks stay serial: measured with 12 jobs, gVisor's netstack,
- * which hands segments to sockets asynchronously, made 30 of 108 cases
- * unstable (4 serially), and the emulated CPUs of the Linux 6.1 guest let
- * the peer's delayed ACK (40 ms) slip between a shutdown() and a close()
- * that run back to back, which changed one case's observations.
+ * Trials in flight by default on a stack, and why. On Linux's own kernel a
+ * loopback segment reaches its socket within the sending call, so what a
+ * trial observes does not depend on what runs beside it (the determinism
+ * test in lib/engine/jobs_test.ts holds it to that); 12 jobs ran the
+ * article and teardown fastest on 2 cores (deno task bench). Everywhere
+ * else the serial engine is the default. Measured with 12 jobs, gVisor's
+ * netstack, which hands segments to sockets asynchronously, made 30 of 108
+ * cases unstable (4 at most serially), and the emulated CPUs of the Linux
+ * 6.1 guest let the peer's delayed ACK (40 ms) slip between a shutdown()
+ * and a close() that run back to back, which changed one case's
+ * observations. On macOS and the BSDs concurrency has not been compared
+ * with the serial engine (macOS's loopback hands packets to an input
+ * thread, so it may well matter there).
  */
-export function stackJobs(stack: StackName): { jobs: number; why: string } {
-  switch (stack) {
-    case "host":
-      return { jobs: DEFAULT_JOBS, why: "the default on the host's kernel" };
-    case "gvisor":
-      return {
-        jobs: 1,
-        why: "serial by default: gVisor's netstack hands segments to " +
-          "sockets asynchronously, and beside concurrent trials an observer " +
-          "right after a send sees another moment",
-      };
-    case "linux-6.1":
-      return {
-        jobs: 1,
-        why: "serial by default: under QEMU's emulated CPUs concurrent " +
-          "trials let a delayed ACK slip between calls made back to back",
-      };
+export function stackJobs(stack: Stack): { jobs: number; why: string } {
+  if (stack.name === "gvisor") {
+    return {
+      jobs: 1,
+      why: "serial by default: gVisor's netstack hands segments to " +
+        "sockets asynchronously, and beside concurrent trials an observer " +
+        "right after a send sees another moment",
+    };
   }
+  if (stack.name === "linux-6.1") {
+    return {
+      jobs: 1,
+      why: "serial by default: under QEMU's emulated CPUs concurrent " +
+        "trials let a delayed ACK slip between calls made back to back",
+    };
+  }
+  if (stack.kind !== "linux") {
+    return {
+      jobs: 1,
+      why: `serial by default: concurrent trials have not been compared ` +
+        `with serial ones on ${stack.kind}`,
+    };
+  }
+  return { jobs: DEFAULT_JOBS, why: "the default on Linux's own kernel" };
 }
 
 /** The summary line of the self-check that passed. */

@@ -3,7 +3,14 @@ import { RUN_ALL_PERMISSIONS, runScript } from "../testing/subprocess.ts";
 import { EXPERIMENTS } from "../../experiments/mod.ts";
 import { readResults, type Results, writeResults } from "../results/format.ts";
 import { SELF_CHECKS } from "../self_check/self_check.ts";
-import { destination, type RunAllOptions, selectCases } from "./run_all.ts";
+import { DEFAULT_JOBS } from "../engine/jobs.ts";
+import type { Stack, StackKind, StackName } from "../results/stack.ts";
+import {
+  destination,
+  type RunAllOptions,
+  selectCases,
+  stackJobs,
+} from "./run_all.ts";
 
 const script = new URL("./run_all.ts", import.meta.url).pathname;
 
@@ -370,5 +377,26 @@ Deno.test("run-all records the self-check it passed in the platform block", asyn
     assert.ok(checks.every((c) => c.ok), JSON.stringify(checks));
   } finally {
     Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("trials run concurrently by default only on Linux's own kernel, and a serial default says why", () => {
+  const stack = (name: StackName, kind: StackKind): Stack => ({
+    name,
+    kind,
+    version: "1",
+    ran: "here",
+  });
+  assert.equal(stackJobs(stack("host", "linux")).jobs, DEFAULT_JOBS);
+  for (
+    const [s, why] of [
+      [stack("gvisor", "gvisor"), /asynchronously/],
+      [stack("linux-6.1", "linux"), /QEMU's emulated CPUs/],
+      [stack("host", "darwin"), /not been compared with serial ones on darwin/],
+      [stack("host", "openbsd"), /on openbsd/],
+    ] as const
+  ) {
+    assert.equal(stackJobs(s).jobs, 1, s.name);
+    assert.match(stackJobs(s).why, why);
   }
 });

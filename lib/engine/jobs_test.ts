@@ -186,7 +186,9 @@ Deno.test("concurrent trials under load observe what serial trials observe: ever
     for (const trial of [0, 1]) {
       assert.equal(evidence(c, trial), evidence(s, 0), `${c.id} #${trial}`);
       if (wired) assert.ok(Array.isArray(c.trials[trial]!.wire), c.id);
-      assert.ok(Array.isArray(c.trials[trial]!.leftovers), c.id);
+      if (Deno.build.os === "linux") {
+        assert.ok(Array.isArray(c.trials[trial]!.leftovers), c.id);
+      }
     }
   }
 });
