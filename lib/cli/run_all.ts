@@ -10,7 +10,7 @@
 import { basename, dirname } from "node:path";
 import { EXPERIMENTS } from "../../experiments/mod.ts";
 import { hostPosix, type Posix } from "../../ffi/posix.ts";
-import { runCases, workersFor } from "../engine/jobs.ts";
+import { DEFAULT_JOBS, runCases, workersFor } from "../engine/jobs.ts";
 import { type Case, expandCases, type Experiment } from "../engine/scenario.ts";
 import { DEFAULT_TRIAL_OPTIONS } from "../engine/trial.ts";
 import { evidenceOf, lostEvidence } from "../results/evidence.ts";
@@ -35,7 +35,6 @@ import {
   STACK_NAMES,
   type StackName,
 } from "../results/stack.ts";
-import { DEFAULT_JOBS } from "../engine/jobs.ts";
 import { launch } from "../stacks/launchers.ts";
 import { pollReportsRdhup } from "../net/rdhup.ts";
 import {
@@ -381,6 +380,9 @@ export async function main(
   experiments: readonly Experiment[],
   posixFor: () => Posix = hostPosix,
 ): Promise<number> {
+  // Milliseconds since the process's time origin: Deno's start and the
+  // loading of run-all's modules.
+  const startMs = performance.now();
   let capture: ReturnType<typeof openCapture> | undefined;
   try {
     const options = parseRunAllArgs(args);
@@ -395,15 +397,12 @@ export async function main(
     }
     if (options.stack !== "host") return await onStack(options.stack, args);
     const posix = posixFor();
-    const stack = thisStack(posix);
-    const jobs = options.jobs ?? stackJobs(stack).jobs;
-    // Milliseconds since the process's time origin: Deno's start and the
-    // loading of run-all's modules.
-    const startMs = performance.now();
     const checkStarted = performance.now();
     const selfCheck = runSelfCheck(posix);
     const checkMs = performance.now() - checkStarted;
     if (selfCheck.some((e) => !e.ok)) throw new SelfCheckFailed(selfCheck);
+    const stack = thisStack(posix);
+    const jobs = options.jobs ?? stackJobs(stack).jobs;
     capture = options.noWire
       ? { unavailable: "not captured: run with --no-wire" }
       : openCapture(posix);
@@ -425,12 +424,12 @@ export async function main(
       leftovers: true,
       wire: tap,
     };
-    const progress = startProgress(cases.length * options.trials);
+    const trialCount = cases.length * options.trials;
+    const progress = startProgress(trialCount);
     let done = 0;
     const started = performance.now();
     // With workers, each opens its own capture: this one would only queue
     // a copy of every frame that nobody reads.
-    const trialCount = cases.length * options.trials;
     if (workersFor(jobs, trialCount) > 1 && "close" in tap) tap.close();
     const outcome = await runCases(posix, cases, {
       jobs,
@@ -496,6 +495,9 @@ export async function main(
         } in ${seconds.toFixed(2)} s` +
         (errors ? `, ${plural(errors, "trial")} with errors` : "") +
         (unstable ? `, ${plural(unstable, "unstable case")}` : "") +
+        (outcome.stopped
+          ? `, ${plural(outcome.stopped, "worker")} stopped (see the errors)`
+          : "") +
         (merged.kept ? `, ${plural(merged.kept, "earlier case")} kept` : ""),
         selfCheckSummary(selfCheck, checkMs),
         ...(options.jobs === null && jobs === 1

@@ -4,7 +4,9 @@
  * the end whatever happened. A missed deadline or a failed set-up call ends
  * the trial with `error` set; the run goes on. Where a wire tap is given,
  * the trial's segments are recorded too, and after both sides have closed
- * the kernel's leftover sockets for its 4-tuple. The tap also says when a
+ * the kernel's leftover sockets for its 4-tuple; the tap is focused on
+ * the trial's listener port as soon as it is bound, so a trial running
+ * beside others reads none of their frames. The tap also says when a
  * FIN or RST is on its way to a socket: before a settle looks, a teardown
  * wait ends, or the engine closes the next socket, the receiving socket
  * takes it in (gVisor hands segments to sockets asynchronously).
@@ -139,7 +141,7 @@ function establish(sockets: Sockets, options: TrialOptions): Endpoints {
     closed: (fd) => sockets.close(fd),
     listening: (address) => {
       const wire = options.wire;
-      if (wire && "focus" in wire) wire.focus?.(address.port);
+      if (wire && "segments" in wire) wire.focus?.(address.port);
     },
   });
   sockets.fd.client = client;
