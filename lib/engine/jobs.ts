@@ -27,7 +27,7 @@ import {
   type TrialResult,
 } from "./run.ts";
 import type { Case, Step } from "./scenario.ts";
-import type { TrialOptions } from "./trial.ts";
+import { trialFrames, type TrialOptions } from "./trial.ts";
 import type { FromWorker, ToWorker, WorkerSetup } from "./worker_protocol.ts";
 
 /** How {@linkcode runCases} runs. */
@@ -191,9 +191,7 @@ function runSerially(
   const ran = cases.map((c) =>
     runCase(posix, c, options.trials, options.trial, (_, i, result, record) => {
       trialMs.push(performance.now() - started);
-      const frames = options.frames && tap && record.endpoints
-        ? tap.frames(record.endpoints)
-        : null;
+      const frames = options.frames ? trialFrames(options.trial, record) : null;
       options.onTrial?.(c, i, result, frames);
       started = performance.now();
     })

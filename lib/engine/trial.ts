@@ -31,7 +31,7 @@ import {
   waitUntil,
 } from "../net/teardown_wait.ts";
 import type { WireTap } from "../wire/capture.ts";
-import type { Segment } from "../wire/segments.ts";
+import type { Frame, Segment } from "../wire/segments.ts";
 import { observationKey as key } from "./keys.ts";
 import { type Observation, observe, pollEverything } from "./observers.ts";
 import { type Step, stepCheckpoint } from "./scenario.ts";
@@ -516,6 +516,20 @@ export function runTrial(
       ? { wireCheckpoints: ctx.checkpoints }
       : {}),
   };
+}
+
+/**
+ * The frames of a trial's connection (for pcap files), where its options'
+ * tap keeps frames; `null` when it does not or the trial never connected.
+ * Call it before the tap's next trial resets it.
+ */
+export function trialFrames(
+  options: TrialOptions,
+  record: TrialRecord,
+): Frame[] | null {
+  const wire = options.wire;
+  if (!wire || !("segments" in wire) || !record.endpoints) return null;
+  return wire.frames?.(record.endpoints) ?? null;
 }
 
 /**

@@ -14,7 +14,7 @@ import { hostPosix, type Posix } from "../../ffi/posix.ts";
 import { openCapture } from "../wire/capture.ts";
 import { FdLedger } from "./fd_ledger.ts";
 import { trialResult } from "./run.ts";
-import { runTrial, type TrialOptions } from "./trial.ts";
+import { runTrial, trialFrames, type TrialOptions } from "./trial.ts";
 import type { FromWorker, ToWorker } from "./worker_protocol.ts";
 
 /** The worker's global scope, as far as this file uses it. */
@@ -56,10 +56,7 @@ scope.onmessage = (e) => {
         const started = performance.now();
         const record = runTrial(posix, message.steps, options);
         const ms = performance.now() - started;
-        const frames = sendFrames && capture && "frames" in capture &&
-            record.endpoints
-          ? capture.frames(record.endpoints)
-          : null;
+        const frames = sendFrames ? trialFrames(options, record) : null;
         post({
           kind: "trial",
           job: message.job,

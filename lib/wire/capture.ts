@@ -69,6 +69,8 @@ export interface WireTap {
    * capture, so none reads the others' frames.
    */
   focus?(port: number): void;
+  /** The frames the segments between `endpoints` came from (pcap files). */
+  frames?(endpoints: Endpoints): Frame[];
 }
 
 /** Receive buffer asked for: thousands of small loopback frames. */
