@@ -120,6 +120,16 @@ export class Posix {
     this.#tracker = tracker;
   }
 
+  /**
+   * The outcome of a libc call made through another binding (the Linux-only
+   * calls in `ffi/linux/`): errno is read now, so call this right after.
+   * Where the call opened an fd, `opened` tells the fd tracker of it.
+   */
+  outcomeOf(ret: number | bigint, opened = false): Outcome {
+    const out = this.#outcome(ret);
+    return opened ? this.#opened(out) : out;
+  }
+
   #opened(out: Outcome): Outcome {
     if (out.ret >= 0) this.#tracker?.opened(out.ret);
     return out;
@@ -616,7 +626,7 @@ const READ_CHUNK = 4096;
 /** Attempts of a call that keeps failing EINTR before that is the answer. */
 const EINTR_RETRIES = 8;
 
-function cString(text: string): Uint8Array<ArrayBuffer> {
+export function cString(text: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(`${text}\0`);
 }
 

@@ -18,6 +18,17 @@ export const EXIT_USAGE = 2;
  */
 export const EXIT_SELF_CHECK = 3;
 
+/** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
+export const EXIT_INTERRUPTED = 130;
+
+/** A run stopped by Ctrl-C, after it cleaned up. */
+export class Interrupted extends Error {
+  constructor() {
+    super("interrupted; no results written");
+    this.name = "Interrupted";
+  }
+}
+
 /** Writes one line to stderr. */
 export function printError(program: string, message: string): void {
   console.error(`${program}: ${message}`);
@@ -27,7 +38,8 @@ export function printError(program: string, message: string): void {
  * Ends a command that failed with `e`: one line on stderr, and the exit
  * code to return: 2 for bad input (a {@linkcode UsageError}, or a results
  * file that cannot be used) or a missing permission (the command was run
- * without its task's flags), 3 for a failed self-check, 1 for anything else.
+ * without its task's flags), 3 for a failed self-check, 130 after Ctrl-C,
+ * 1 for anything else.
  */
 export function failureExitCode(
   program: string,
@@ -41,6 +53,10 @@ export function failureExitCode(
   if (e instanceof SelfCheckFailed) {
     printError(program, `${e.message}; no results written`);
     return EXIT_SELF_CHECK;
+  }
+  if (e instanceof Interrupted) {
+    printError(program, e.message);
+    return EXIT_INTERRUPTED;
   }
   if (e instanceof Deno.errors.NotCapable) {
     printError(

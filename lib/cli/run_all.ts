@@ -13,7 +13,13 @@ import { hostPosix, type Posix } from "../../ffi/posix.ts";
 import { DEFAULT_JOBS, runCases, workersFor } from "../engine/jobs.ts";
 import { type Case, expandCases, type Experiment } from "../engine/scenario.ts";
 import { DEFAULT_TRIAL_OPTIONS } from "../engine/trial.ts";
-import { evidenceOf, lostEvidence } from "../results/evidence.ts";
+import { rolesOf, storyDisagreements } from "../kernel/story_checks.ts";
+import { instanceName, openTracer } from "../kernel/tracer.ts";
+import {
+  type EvidenceKind,
+  evidenceOf,
+  lostEvidence,
+} from "../results/evidence.ts";
 import {
   canonical,
   type CaseResult,
@@ -44,7 +50,7 @@ import {
 } from "../self_check/self_check.ts";
 import { openCapture } from "../wire/capture.ts";
 import { regenerateDocuments } from "./documents.ts";
-import { failureExitCode, printError } from "./ending.ts";
+import { failureExitCode, Interrupted, printError } from "./ending.ts";
 import { parseFlags, positiveInteger, UsageError } from "./flags.ts";
 import { prepareOutputDir, prepareOutputFile } from "./output.ts";
 import {
@@ -67,7 +73,8 @@ const MAX_JOBS = 64;
 
 const USAGE = `Usage: deno task run-all [--stack NAME] [--only PREFIX]...
                           [--trials N] [--jobs N] [--out FILE] [--pcap DIR]
-                          [--list] [--no-wire] [--allow-less-evidence]
+                          [--list] [--no-wire] [--no-trace]
+                          [--allow-less-evidence]
 
 Runs escoteria's TCP teardown experiments over raw libc, writes the
 platform's results as JSON, and rebuilds the matrix and the reports.
@@ -94,9 +101,11 @@ platform's results as JSON, and rebuilds the matrix and the reports.
                  DIR/<case id>.<trial>.pcap (needs the capture, see below)
   --list         print the ids of the cases that would run, and stop
   --no-wire      do not capture the wire, even where it could be
+  --no-trace     do not trace the kernel's state transitions and resets,
+                 even where it could
   --allow-less-evidence
-                 replace cases that hold wire or leftover evidence with
-                 cases that have none (see below)
+                 replace cases that hold wire, leftover or transition
+                 evidence with cases that have none (see below)
   --help         show this help
 
 Before any experiment, a self-check proves the FFI layer on this platform
@@ -109,7 +118,15 @@ socket, which needs CAP_NET_RAW (root). Without it "wire" is null and
 "wireUnavailable" says why, and a run never replaces cases that have wire
 evidence with cases that have none: the default results go to
 results/local/ instead (ignored by git), and an explicit --out that holds
-such cases is refused (exit 2), unless --allow-less-evidence.`;
+such cases is refused (exit 2), unless --allow-less-evidence.
+
+On Linux, as root, the kernel's own story of each trial is traced too: a
+private tracefs instance per thread records every state transition of both
+sockets and every reset the kernel sent, with its reason. Without root (or
+tracefs) "transitions" is null and "transitionsUnavailable" says why; cases
+that hold transitions are kept the same way. Ctrl-C removes the instances
+before it exits (130); a run killed outright leaves them to the next run,
+which removes them.`;
 
 /** Parsed run-all flags. */
 export interface RunAllOptions {
@@ -126,6 +143,7 @@ export interface RunAllOptions {
   readonly pcap: string | null;
   readonly list: boolean;
   readonly noWire: boolean;
+  readonly noTrace: boolean;
   readonly allowLessEvidence: boolean;
 }
 
@@ -146,6 +164,7 @@ export function parseRunAllArgs(
     pcap: { type: "string" },
     list: { type: "boolean" },
     "no-wire": { type: "boolean" },
+    "no-trace": { type: "boolean" },
     "allow-less-evidence": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -170,6 +189,7 @@ export function parseRunAllArgs(
     pcap: values.pcap ?? null,
     list: values.list ?? false,
     noWire: values["no-wire"] ?? false,
+    noTrace: values["no-trace"] ?? false,
     allowLessEvidence: values["allow-less-evidence"] ?? false,
   };
 }
@@ -288,27 +308,54 @@ export interface Destination {
   readonly redirected?: string;
 }
 
+/** The kinds of evidence a run cannot record, each with why not. */
+export type Unrecordable = Partial<Record<EvidenceKind, string>>;
+
+/** What this run cannot record: the wire without a capture, the
+ * transitions without a tracer. */
+export function unrecordable(
+  tap: { readonly unavailable: string } | object,
+  tracer: { readonly unavailable: string } | object,
+): Unrecordable {
+  return {
+    ...("unavailable" in tap
+      ? { wire: `cannot capture (${tap.unavailable})` }
+      : {}),
+    ...("unavailable" in tracer
+      ? { transitions: `cannot trace the kernel (${tracer.unavailable})` }
+      : {}),
+  };
+}
+
 /**
- * Decides where the results go. Without capture privilege, cases holding
- * wire evidence are never replaced by cases without: the default file's
- * results go to results/local/ instead; an explicit `--out` is refused.
+ * Decides where the results go. Without the privilege to capture or to
+ * trace, cases holding that evidence are never replaced by cases without:
+ * the default file's results go to results/local/ instead; an explicit
+ * `--out` is refused.
  */
 export function destination(
   options: RunAllOptions,
   cases: readonly Case[],
-  tap: ReturnType<typeof openCapture>,
+  cannot: Unrecordable,
   localDir: string = LOCAL_DIR,
 ): Destination {
   const existing = existingCases(options.out, options.platform);
-  if (!("unavailable" in tap) || options.allowLessEvidence) {
+  const kinds = (Object.keys(cannot) as EvidenceKind[]).filter((k) =>
+    existing.some((c) =>
+      cases.some((r) => r.id === c.id) && evidenceOf(c).has(k)
+    )
+  );
+  if (kinds.length === 0 || options.allowLessEvidence) {
     return { out: options.out, existing };
   }
-  const withWire = existing.filter((c) =>
-    cases.some((r) => r.id === c.id) && evidenceOf(c).has("wire")
+  const holding = existing.filter((c) =>
+    cases.some((r) => r.id === c.id) &&
+    kinds.some((k) => evidenceOf(c).has(k))
   );
-  if (withWire.length === 0) return { out: options.out, existing };
-  const why = `${plural(withWire.length, "case")} in ${options.out} ` +
-    `hold wire evidence and this run cannot capture (${tap.unavailable})`;
+  const why = `${plural(holding.length, "case")} in ${options.out} ` +
+    `hold ${kinds.join(" and ")} evidence and this run ${
+      kinds.map((k) => cannot[k]).join(" or ")
+    }`;
   if (options.outGiven) {
     throw new UsageError(
       `refusing to replace them: ${why}; run as root, choose another ` +
@@ -384,6 +431,12 @@ export async function main(
   // loading of run-all's modules.
   const startMs = performance.now();
   let capture: ReturnType<typeof openCapture> | undefined;
+  let tracer: ReturnType<typeof openTracer> | undefined;
+  // Ctrl-C stops the workers, closes their fds and removes every trace
+  // instance (see the finally below) before the run ends with exit 130.
+  const interrupt = new AbortController();
+  const onInterrupt = () => interrupt.abort(new Interrupted());
+  Deno.addSignalListener("SIGINT", onInterrupt);
   try {
     const options = parseRunAllArgs(args);
     if (options === null) {
@@ -407,7 +460,11 @@ export async function main(
       ? { unavailable: "not captured: run with --no-wire" }
       : openCapture(posix);
     const tap = capture;
-    let target = destination(options, cases, tap);
+    tracer = options.noTrace
+      ? { unavailable: "not traced: run with --no-trace" }
+      : openTracer(posix, instanceName(0));
+    const trace = tracer;
+    let target = destination(options, cases, unrecordable(tap, trace));
     prepareOutputFile(target.out, "--out");
     if (options.pcap !== null) {
       if ("unavailable" in tap) {
@@ -423,19 +480,24 @@ export async function main(
       ...DEFAULT_TRIAL_OPTIONS,
       leftovers: true,
       wire: tap,
+      trace,
     };
     const trialCount = cases.length * options.trials;
     const progress = startProgress(trialCount);
     let done = 0;
     const started = performance.now();
-    // With workers, each opens its own capture: this one would only queue
-    // a copy of every frame that nobody reads.
-    if (workersFor(jobs, trialCount) > 1 && "close" in tap) tap.close();
+    // With workers, each opens its own capture (this one would only queue
+    // a copy of every frame that nobody reads) and its own trace instance.
+    if (workersFor(jobs, trialCount) > 1) {
+      if ("close" in tap) tap.close();
+      if ("close" in trace) trace.close();
+    }
     const outcome = await runCases(posix, cases, {
       jobs,
       trials: options.trials,
       trial: trialOptions,
       frames: pcapDir !== null,
+      signal: interrupt.signal,
       onTrial: (c, trial, result, frames) => {
         if (pcapDir !== null && frames !== null && result.endpoints) {
           writeTrialPcap(pcapDir, c.id, trial + 1, frames);
@@ -514,6 +576,7 @@ export async function main(
           documentsMs,
         }),
         wireSummary(ran, tap, outcome.dropped),
+        traceSummary(cases, ran, trace),
         ...(pcapDir !== null ? [`pcap files: ${pcapDir}`] : []),
         `results: ${target.out}`,
         ...(target.redirected
@@ -526,7 +589,9 @@ export async function main(
   } catch (e) {
     return failureExitCode(PROGRAM, "run-all", e);
   } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
     if (capture && "close" in capture) capture.close();
+    if (tracer && "close" in tracer) tracer.close();
   }
 }
 
@@ -613,6 +678,33 @@ function wireSummary(
     (dropped
       ? ` (the kernel dropped ${dropped} frames: some wires are incomplete)`
       : "");
+}
+
+/** The summary line saying whether the kernel was traced, or why not. */
+function traceSummary(
+  selected: readonly Case[],
+  cases: readonly CaseResult[],
+  tracer: ReturnType<typeof openTracer>,
+): string {
+  if ("unavailable" in tracer) {
+    return `transitions: not traced: ${tracer.unavailable}`;
+  }
+  const trials = cases.flatMap((c) => c.trials);
+  const traced = trials.filter((t) => Array.isArray(t.transitions)).length;
+  const which = traced === trials.length ? "all" : `${traced} of`;
+  const resets = trials.reduce((n, t) => n + (t.resets?.length ?? 0), 0);
+  // runCases returns the cases in the order they were given.
+  const disagreeing = cases.flatMap((c, i) => {
+    const given = selected[i]!;
+    const roles = rolesOf(given.experiment.steps(given.params));
+    return c.trials.filter((t) => storyDisagreements(t, roles).length);
+  }).length;
+  return `transitions: traced in tracefs for ${which} ${trials.length} ` +
+    `trials, ${plural(resets, "reset")} with the kernel's reasons; ` +
+    (disagreeing
+      ? `${plural(disagreeing, "trial")} disagree with the tcp_state ` +
+        `observers or the wire (see lib/kernel/story_checks.ts)`
+      : `consistent with the tcp_state observers and the wire`);
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args, EXPERIMENTS));

@@ -287,9 +287,10 @@ Deno.test("destination() sends the default file's results to the local folder wh
     pcap: null,
     list: false,
     noWire: true,
+    noTrace: true,
     allowLessEvidence: false,
   });
-  const noTap = { unavailable: "no privilege" };
+  const noTap = { wire: "cannot capture (no privilege)" };
   writeResults(out, results([]));
   const to = destination(options(false), [c], noTap, local);
   assert.equal(to.out, `${local}/linux-x86_64.json`);
@@ -303,8 +304,7 @@ Deno.test("destination() sends the default file's results to the local folder wh
   );
   // With the capture, or over a file without wire, it goes where asked.
   assert.equal(
-    destination(options(false), [c], { segments: () => [] } as never, local)
-      .out,
+    destination(options(false), [c], {}, local).out,
     out,
   );
   writeResults(out, results(null));

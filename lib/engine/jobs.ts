@@ -11,12 +11,15 @@
  * Every trial has a budget (its steps' waits, each bounded, plus slack); a
  * worker that overruns it, or fails outside the trial's own error handling,
  * is stopped, the fds its ledger holds are closed, the trial is recorded
- * with the error, and a fresh worker takes the rest of the queue.
+ * with the error, and a fresh worker takes the rest of the queue. Where the
+ * kernel is traced, each worker has its own tracefs instance, named here,
+ * so a stopped worker's instance is removed here too.
  *
  * @module
  */
 
 import type { Posix } from "../../ffi/posix.ts";
+import { instanceName, removeInstance } from "../kernel/tracer.ts";
 import { LoopbackCapture } from "../wire/capture.ts";
 import type { Frame } from "../wire/segments.ts";
 import { FdLedger } from "./fd_ledger.ts";
@@ -58,6 +61,12 @@ export interface JobsOptions {
   readonly workerUrl?: string | URL;
   /** A trial's budget in milliseconds, from its steps. */
   readonly budgetMs?: (steps: readonly Step[]) => number;
+  /**
+   * Aborting it (Ctrl-C) stops every worker, closes their fds and removes
+   * their trace instances, then rejects with the signal's reason; a serial
+   * run stops between cases.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** What {@linkcode runCases} returns. */
@@ -135,8 +144,8 @@ function failedTrial(error: string): TrialResult {
 /**
  * Runs `trials` trials of every case, `jobs` at a time; see the module
  * comment. Rejects only for what stops a serial run too (a permission
- * refused, `onTrial` throwing); every worker is stopped and every fd
- * closed first.
+ * refused, `onTrial` throwing, the signal aborted); every worker is
+ * stopped and every fd closed first.
  */
 export async function runCases(
   posix: Posix,
@@ -148,7 +157,8 @@ export async function runCases(
     cases.length * options.trials,
     options.trialsPerWorker,
   );
-  if (workers <= 1) return runSerially(posix, cases, options);
+  options.signal?.throwIfAborted();
+  if (workers <= 1) return await runSerially(posix, cases, options);
   const jobs: Job[] = cases.flatMap((c) => {
     const steps = c.experiment.steps(c.params);
     return Array.from(
@@ -178,24 +188,43 @@ export async function runCases(
   };
 }
 
-/** The serial engine: one trial after another, in this thread. */
-function runSerially(
+/**
+ * The serial engine: one trial after another, in this thread. With a
+ * signal, it lets the event loop run between cases, so that a Ctrl-C
+ * handler can abort it there.
+ */
+async function runSerially(
   posix: Posix,
   cases: readonly Case[],
   options: JobsOptions,
-): JobsOutcome {
+): Promise<JobsOutcome> {
   const wire = options.trial.wire;
   const tap = wire instanceof LoopbackCapture ? wire : null;
   const trialMs: number[] = [];
   let started = performance.now();
-  const ran = cases.map((c) =>
-    runCase(posix, c, options.trials, options.trial, (_, i, result, record) => {
-      trialMs.push(performance.now() - started);
-      const frames = options.frames ? trialFrames(options.trial, record) : null;
-      options.onTrial?.(c, i, result, frames);
-      started = performance.now();
-    })
-  );
+  const ran: CaseResult[] = [];
+  for (const c of cases) {
+    if (options.signal) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      options.signal.throwIfAborted();
+    }
+    ran.push(
+      runCase(
+        posix,
+        c,
+        options.trials,
+        options.trial,
+        (_, i, result, record) => {
+          trialMs.push(performance.now() - started);
+          const frames = options.frames
+            ? trialFrames(options.trial, record)
+            : null;
+          options.onTrial?.(c, i, result, frames);
+          started = performance.now();
+        },
+      ),
+    );
+  }
   return {
     cases: ran,
     dropped: tap?.dropped ?? 0,
@@ -210,6 +239,8 @@ function runSerially(
 interface Slot {
   readonly worker: Worker;
   readonly ledger: FdLedger;
+  /** The worker's tracefs instance, if it traces the kernel. */
+  readonly instance: string | null;
   job: Job | null;
   timer: ReturnType<typeof setTimeout> | undefined;
   /** Resolves once the worker has stopped (or was stopped). */
@@ -225,6 +256,8 @@ class Pool {
   readyAt: number | null = null;
   #unready = 0;
   #next = 0;
+  /** Workers started so far: numbers their trace instances. */
+  #started = 0;
   #failure: unknown = null;
   readonly #slots = new Set<Slot>();
   readonly #setup: Omit<WorkerSetup, "ledger">;
@@ -235,10 +268,15 @@ class Pool {
     readonly results: (TrialResult | undefined)[],
     readonly options: JobsOptions,
   ) {
-    const { wire, ...trial } = options.trial;
+    const { wire, trace, ...trial } = options.trial;
     this.#setup = {
       kind: "setup",
       options: trial,
+      trace: !trace
+        ? null
+        : "unavailable" in trace
+        ? { unavailable: trace.unavailable }
+        : { instance: "" },
       wire: wire === null
         ? null
         : "unavailable" in wire
@@ -250,12 +288,25 @@ class Pool {
 
   /** Runs every job on `workers` workers; resolves when all have ended. */
   async run(workers: number): Promise<void> {
-    this.#unready = workers;
-    for (let i = 0; i < workers; i++) this.#start();
-    while (this.#slots.size > 0) {
-      await Promise.race([...this.#slots].map((s) => s.ended.promise));
+    const signal = this.options.signal;
+    const abort = () => this.#abort(signal?.reason);
+    signal?.addEventListener("abort", abort, { once: true });
+    try {
+      this.#unready = workers;
+      for (let i = 0; i < workers; i++) this.#start();
+      while (this.#slots.size > 0) {
+        await Promise.race([...this.#slots].map((s) => s.ended.promise));
+      }
+    } finally {
+      signal?.removeEventListener("abort", abort);
     }
     if (this.#failure !== null) throw this.#failure;
+  }
+
+  /** Stops every worker at once: the run ends with `reason`. */
+  #abort(reason: unknown): void {
+    if (this.#failure === null) this.#failure = reason;
+    for (const slot of [...this.#slots]) this.#end(slot);
   }
 
   #start(): void {
@@ -263,9 +314,15 @@ class Pool {
     const worker = new Worker(this.options.workerUrl ?? TRIAL_WORKER, {
       type: "module",
     });
+    const trace = this.#setup.trace;
+    // Instance 0 is the main thread's (a serial run's).
+    const instance = trace && "instance" in trace
+      ? instanceName(++this.#started)
+      : null;
     const slot: Slot = {
       worker,
       ledger,
+      instance,
       job: null,
       timer: undefined,
       ended: Promise.withResolvers<void>(),
@@ -279,7 +336,11 @@ class Pool {
     };
     worker.onmessageerror = () =>
       this.#fail(slot, "trial worker: a message could not be read");
-    this.#post(slot, { ...this.#setup, ledger: ledger.buffer });
+    this.#post(slot, {
+      ...this.#setup,
+      ledger: ledger.buffer,
+      ...(instance !== null ? { trace: { instance } } : {}),
+    });
     this.#assign(slot);
   }
 
@@ -368,12 +429,16 @@ class Pool {
     if (this.#failure === null && this.#next < this.jobs.length) this.#start();
   }
 
-  /** Ends `slot`'s worker and closes every fd its ledger still holds. */
+  /**
+   * Ends `slot`'s worker, closes every fd its ledger still holds and
+   * removes its trace instance (a worker that stopped cleanly removed it).
+   */
   #end(slot: Slot): void {
     if (!this.#slots.delete(slot)) return;
     clearTimeout(slot.timer);
     slot.worker.terminate();
     for (const fd of slot.ledger.held()) this.#close(fd);
+    if (slot.instance !== null) removeInstance(this.posix, slot.instance);
     slot.ended.resolve();
   }
 

@@ -8,6 +8,11 @@
  */
 
 import type { Posix } from "../../ffi/posix.ts";
+import {
+  type ResetSent,
+  storyShape,
+  type Transition,
+} from "../kernel/kernel_story.ts";
 import type { Leftover } from "../kernel/leftovers.ts";
 import { writeEndpoints, type WrittenEndpoints } from "../net/endpoints.ts";
 import type { Segment } from "../wire/segments.ts";
@@ -30,6 +35,12 @@ export interface TrialResult {
   wireCheckpoints?: Record<string, number>;
   leftovers?: Leftover[] | null;
   leftoversUnavailable?: string;
+  /** Both sockets' state changes as the kernel traced them (Linux, root). */
+  transitions?: Transition[] | null;
+  /** The resets the kernel sent, with its reasons. */
+  resets?: ResetSent[] | null;
+  /** Why `transitions` and `resets` are null. */
+  transitionsUnavailable?: string;
 }
 
 /** One case: parameters, agreed observations and every trial. */
@@ -91,12 +102,16 @@ export function trialResult(record: TrialRecord): TrialResult {
 export function foldTrials(c: Case, trials: TrialResult[]): CaseResult {
   const first = trials[0];
   if (!first) throw new RangeError(`Case ${c.id} has no trials`);
-  // The wire and the leftovers are evidence, compared like observations.
+  // The wire, the leftovers and the kernel's transitions and resets (in
+  // order, without their times) are evidence, compared like observations.
   const views = trials.map((t): Record<string, Observation> => ({
     ...t.observations,
     ...(t.error ? { error: t.error } : {}),
     ...(t.wire ? { wire: JSON.stringify(t.wire) } : {}),
     ...(t.leftovers ? { leftovers: JSON.stringify(t.leftovers) } : {}),
+    ...(t.transitions && t.resets
+      ? storyShape({ transitions: t.transitions, resets: t.resets })
+      : {}),
   }));
   const keys = new Set(views.flatMap((v) => Object.keys(v)));
   const unstableKeys = [...keys].filter((k) =>

@@ -6,7 +6,10 @@
  * the trial's segments are recorded too, and after both sides have closed
  * the kernel's leftover sockets for its 4-tuple; the tap is focused on
  * the trial's listener port as soon as it is bound, so a trial running
- * beside others reads none of their frames. The tap also says when a
+ * beside others reads none of their frames. Where a kernel tracer is given,
+ * the trial's state transitions and the resets the kernel sent are read
+ * from it after the wire is quiet (`lib/kernel/tracer.ts`), filtered to the
+ * trial's listener port as soon as it is bound too. The tap also says when a
  * FIN or RST is on its way to a socket: before a settle looks, a teardown
  * wait ends, or the engine closes the next socket, the receiving socket
  * takes it in (gVisor hands segments to sockets asynchronously).
@@ -18,6 +21,11 @@ import { formatLinger } from "../../ffi/linger.ts";
 import { pollNames } from "../../ffi/pollfd.ts";
 import { type Posix, unwrap } from "../../ffi/posix.ts";
 import type { SocketAddress } from "../../ffi/sockaddr.ts";
+import type {
+  KernelStory,
+  ResetSent,
+  Transition,
+} from "../kernel/kernel_story.ts";
 import { type Leftover, readLeftovers } from "../kernel/leftovers.ts";
 import { Deadline, timed } from "../net/deadline.ts";
 import type { Endpoints, Side } from "../net/endpoints.ts";
@@ -36,6 +44,16 @@ import { observationKey as key } from "./keys.ts";
 import { type Observation, observe, pollEverything } from "./observers.ts";
 import { type Step, stepCheckpoint } from "./scenario.ts";
 
+/** What the engine asks of a kernel tracer (`lib/kernel/tracer.ts`). */
+export interface KernelTrace {
+  /** Keeps only the events of connections to or from `port`. */
+  focus(port: number): void;
+  /** Forgets what was traced; the trial starts now. */
+  reset(): void;
+  /** The trial's transitions and resets so far. */
+  story(endpoints: Endpoints): KernelStory;
+}
+
 /** How a trial runs. */
 export interface TrialOptions {
   /** Budget of each wait, in milliseconds. */
@@ -49,6 +67,8 @@ export interface TrialOptions {
   readonly wire: WireTap | { readonly unavailable: string } | null;
   /** Whether to read the kernel's leftover sockets after the trial. */
   readonly leftovers: boolean;
+  /** The kernel tracer, or why there is none; absent: not asked. */
+  readonly trace?: KernelTrace | { readonly unavailable: string } | null;
 }
 
 /** Default options: IPv4 loopback, 2 s per wait (the article slept 3 s). */
@@ -79,6 +99,12 @@ export interface TrialRecord {
   readonly wireCheckpoints?: Record<string, number>;
   readonly leftovers?: Leftover[] | null;
   readonly leftoversUnavailable?: string;
+  /** Both sockets' state changes, as the kernel traced them. */
+  readonly transitions?: Transition[] | null;
+  /** Every reset the kernel sent on the connection, with its reason. */
+  readonly resets?: ResetSent[] | null;
+  /** Why `transitions` and `resets` are null. */
+  readonly transitionsUnavailable?: string;
 }
 
 /** Sockets a trial opened; every one is closed by `closeInTurn`. */
@@ -142,6 +168,8 @@ function establish(sockets: Sockets, options: TrialOptions): Endpoints {
     listening: (address) => {
       const wire = options.wire;
       if (wire && "segments" in wire) wire.focus?.(address.port);
+      const trace = options.trace;
+      if (trace && "focus" in trace) trace.focus(address.port);
     },
   });
   sockets.fd.client = client;
@@ -407,6 +435,9 @@ function afterClose(
     wireUnavailable?: string;
     leftovers?: Leftover[] | null;
     leftoversUnavailable?: string;
+    transitions?: Transition[] | null;
+    resets?: ResetSent[] | null;
+    transitionsUnavailable?: string;
   } = {};
   const wire = options.wire;
   if (wire && "segments" in wire) {
@@ -426,6 +457,20 @@ function afterClose(
       out.leftovers = null;
       out.leftoversUnavailable = found.unavailable;
     }
+  }
+  const trace = options.trace;
+  if (trace && "story" in trace) {
+    try {
+      const story = trace.story(endpoints);
+      out.transitions = story.transitions;
+      out.resets = story.resets;
+    } catch (e) {
+      out.transitions = out.resets = null;
+      out.transitionsUnavailable = e instanceof Error ? e.message : String(e);
+    }
+  } else if (trace) {
+    out.transitions = out.resets = null;
+    out.transitionsUnavailable = trace.unavailable;
   }
   return out;
 }
@@ -477,6 +522,8 @@ export function runTrial(
   let cleanupAt: number | undefined;
   const wire = options.wire;
   if (wire && "reset" in wire) wire.reset();
+  const trace = options.trace;
+  if (trace && "reset" in trace) trace.reset();
   try {
     // Probed once per process, before any trial's connection exists, so
     // the probe's own connection never runs in the middle of a trial.

@@ -1,6 +1,7 @@
 /**
  * A trial worker: its own isolate with its own libc binding and, where the
- * run captures the wire, its own capture socket on lo. It runs the trials
+ * run captures the wire, its own capture socket on lo (and where it traces
+ * the kernel, its own tracefs instance). It runs the trials
  * the main thread hands it one at a time, with the same engine as a serial
  * run ({@linkcode runTrial}); each trial is on its own port pair and the
  * capture attributes frames by endpoints, so what else runs beside it does
@@ -11,6 +12,7 @@
  */
 
 import { hostPosix, type Posix } from "../../ffi/posix.ts";
+import { KernelTracer } from "../kernel/tracer.ts";
 import { openCapture } from "../wire/capture.ts";
 import { FdLedger } from "./fd_ledger.ts";
 import { trialResult } from "./run.ts";
@@ -27,6 +29,7 @@ const scope = globalThis as unknown as {
 let posix: Posix | null = null;
 let options: TrialOptions | null = null;
 let capture: ReturnType<typeof openCapture> | null = null;
+let tracer: ReturnType<typeof KernelTracer.open> | null = null;
 let sendFrames = false;
 
 function post(message: FromWorker): void {
@@ -45,7 +48,10 @@ scope.onmessage = (e) => {
         capture = message.wire === "capture"
           ? openCapture(posix)
           : message.wire;
-        options = { ...message.options, wire: capture };
+        tracer = message.trace && "instance" in message.trace
+          ? KernelTracer.open(posix, message.trace.instance)
+          : message.trace;
+        options = { ...message.options, wire: capture, trace: tracer };
         post({ kind: "ready" });
         return;
       }
@@ -72,6 +78,7 @@ scope.onmessage = (e) => {
           dropped = capture.dropped;
           capture.close();
         }
+        if (tracer && "close" in tracer) tracer.close();
         post({ kind: "stopped", dropped });
         scope.close();
         return;

@@ -18,7 +18,7 @@ export interface WorkerSetup {
   readonly kind: "setup";
   /** Shared memory where the worker notes every fd it holds. */
   readonly ledger: SharedArrayBuffer;
-  readonly options: Omit<TrialOptions, "wire">;
+  readonly options: Omit<TrialOptions, "wire" | "trace">;
   /**
    * `capture`: open a capture of its own on lo; else why there is none,
    * or `null` for no wire at all.
@@ -26,6 +26,15 @@ export interface WorkerSetup {
   readonly wire: "capture" | { readonly unavailable: string } | null;
   /** Whether to send each trial's frames back (for pcap files). */
   readonly frames: boolean;
+  /**
+   * `{ instance }`: trace the kernel in a tracefs instance of that name
+   * (the main thread removes it if the worker has to be stopped); else why
+   * there is no tracer, or `null` for none asked.
+   */
+  readonly trace:
+    | { readonly instance: string }
+    | { readonly unavailable: string }
+    | null;
 }
 
 /** One trial to run. */

@@ -1,6 +1,7 @@
 /**
- * Evidence beside the observations: the wire (segments captured) and the
- * leftovers (sockets the kernel kept). A run without the privilege or the
+ * Evidence beside the observations: the wire (segments captured), the
+ * leftovers (sockets the kernel kept) and the transitions (the kernel's
+ * traced state changes and resets). A run without the privilege or the
  * kernel interface for one of them records `null` with the reason; this
  * module says when replacing a file's cases would trade evidence for none,
  * so a run never silently degrades what was recorded before.
@@ -11,13 +12,16 @@
 import type { CaseResult } from "./format.ts";
 
 /** The kinds of evidence a trial can carry. */
-export type EvidenceKind = "wire" | "leftovers";
+export type EvidenceKind = "wire" | "leftovers" | "transitions";
 
 /** The kinds of evidence every trial of `c` that ended cleanly carries. */
 export function evidenceOf(c: CaseResult): Set<EvidenceKind> {
   const kinds = new Set<EvidenceKind>();
   if (c.trials.some((t) => Array.isArray(t.wire))) kinds.add("wire");
   if (c.trials.some((t) => Array.isArray(t.leftovers))) kinds.add("leftovers");
+  if (c.trials.some((t) => Array.isArray(t.transitions))) {
+    kinds.add("transitions");
+  }
   return kinds;
 }
 
