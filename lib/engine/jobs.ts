@@ -128,6 +128,14 @@ const TRIAL_WORKER = new URL("./trial_worker.ts", import.meta.url);
 /** How long a worker has to close its capture and end once asked. */
 const STOP_MS = 5000;
 
+/**
+ * How long after `terminate()` its cleanup is done a second time. A worker
+ * stops at its next point in JavaScript, so an FFI call it was in (an
+ * `open`, a `mkdir` of its trace instance) still completes after the first
+ * cleanup; the second one closes and removes what that call made.
+ */
+const TERMINATE_GRACE_MS = 100;
+
 /** One trial to run: which case, which of its trials. */
 interface Job {
   readonly index: number;
@@ -258,6 +266,8 @@ class Pool {
   #next = 0;
   /** Workers started so far: numbers their trace instances. */
   #started = 0;
+  /** Second cleanups of terminated workers, awaited before the run ends. */
+  readonly #cleanups: Promise<void>[] = [];
   #failure: unknown = null;
   readonly #slots = new Set<Slot>();
   readonly #setup: Omit<WorkerSetup, "ledger">;
@@ -297,6 +307,7 @@ class Pool {
       while (this.#slots.size > 0) {
         await Promise.race([...this.#slots].map((s) => s.ended.promise));
       }
+      await Promise.all(this.#cleanups);
     } finally {
       signal?.removeEventListener("abort", abort);
     }
@@ -306,7 +317,7 @@ class Pool {
   /** Stops every worker at once: the run ends with `reason`. */
   #abort(reason: unknown): void {
     if (this.#failure === null) this.#failure = reason;
-    for (const slot of [...this.#slots]) this.#end(slot);
+    for (const slot of [...this.#slots]) this.#end(slot, true);
   }
 
   #start(): void {
@@ -354,7 +365,7 @@ class Pool {
     if (job === undefined) {
       slot.job = null;
       this.#post(slot, { kind: "stop" });
-      slot.timer = setTimeout(() => this.#end(slot), STOP_MS);
+      slot.timer = setTimeout(() => this.#end(slot, true), STOP_MS);
       return;
     }
     this.#next++;
@@ -423,7 +434,7 @@ class Pool {
   #fail(slot: Slot, error: string): void {
     if (!this.#slots.has(slot)) return;
     const job = slot.job;
-    this.#end(slot);
+    this.#end(slot, true);
     this.stopped++;
     if (job !== null) this.#record(job, failedTrial(error), null);
     if (this.#failure === null && this.#next < this.jobs.length) this.#start();
@@ -431,14 +442,31 @@ class Pool {
 
   /**
    * Ends `slot`'s worker, closes every fd its ledger still holds and
-   * removes its trace instance (a worker that stopped cleanly removed it).
+   * removes its trace instance (a worker that stopped cleanly removed it);
+   * a worker stopped in the middle of its work (`forced`) is cleaned up
+   * once more after {@linkcode TERMINATE_GRACE_MS}.
    */
-  #end(slot: Slot): void {
+  #end(slot: Slot, forced = false): void {
     if (!this.#slots.delete(slot)) return;
     clearTimeout(slot.timer);
     slot.worker.terminate();
-    for (const fd of slot.ledger.held()) this.#close(fd);
-    if (slot.instance !== null) removeInstance(this.posix, slot.instance);
+    const cleanUp = () => {
+      // Struck out first, so the second cleanup never closes a number
+      // the kernel may have given to someone else since.
+      for (const fd of slot.ledger.held()) {
+        slot.ledger.closed(fd);
+        this.#close(fd);
+      }
+      if (slot.instance !== null) removeInstance(this.posix, slot.instance);
+    };
+    cleanUp();
+    if (forced) {
+      this.#cleanups.push(
+        new Promise((resolve) =>
+          setTimeout(() => resolve(cleanUp()), TERMINATE_GRACE_MS)
+        ),
+      );
+    }
     slot.ended.resolve();
   }
 

@@ -4,6 +4,8 @@ import { article } from "../../experiments/article.ts";
 import { teardown } from "../../experiments/teardown.ts";
 import { openSocketCount } from "../testing/fds.ts";
 import { openCapture } from "../wire/capture.ts";
+import { storyShape } from "../kernel/kernel_story.ts";
+import { instanceName, instancesOf, openTracer } from "../kernel/tracer.ts";
 import { type CaseResult } from "./run.ts";
 import { DEFAULT_JOBS, runCases, workersFor } from "./jobs.ts";
 import { expandCases, type Experiment, type Step } from "./scenario.ts";
@@ -87,6 +89,66 @@ Deno.test("a trial stuck past its budget is an error, its worker is stopped, its
   );
 });
 
+/** An open tracer's shape for the trial options, or null without one. */
+function traceOption(): NonNullable<TrialOptions["trace"]> | null {
+  const probe = openTracer(posix, instanceName(0));
+  if ("unavailable" in probe) return null;
+  probe.close(); // the workers trace in their own instances
+  return probe;
+}
+const trace = traceOption();
+
+Deno.test({
+  name:
+    "a stuck worker's trace instance is removed with it, after its trace fds are closed",
+  ignore: trace === null,
+  fn: async () => {
+    const out = await runCases(posix, expandCases(toy(["hang", "a"])), {
+      jobs: 2,
+      trials: 1,
+      trial: { ...TOY_OPTIONS, trace },
+      workerUrl: MISBEHAVING,
+      trialsPerWorker: 1,
+      budgetMs: () => 400,
+    });
+    assert.equal(out.stopped, 1);
+    assert.deepEqual(instancesOf(posix), []);
+  },
+});
+
+Deno.test("aborting the signal (Ctrl-C) stops every worker, closes their fds and removes their instances, then rejects", async () => {
+  const before = openSocketCount();
+  const interrupt = new AbortController();
+  const reason = new Error("interrupted");
+  setTimeout(() => interrupt.abort(reason), 300);
+  await assert.rejects(
+    runCases(posix, expandCases(toy(["a", "hang", "hang", "b"])), {
+      jobs: 3,
+      trials: 1,
+      trial: { ...TOY_OPTIONS, trace },
+      workerUrl: MISBEHAVING,
+      trialsPerWorker: 1,
+      budgetMs: () => 60_000,
+      signal: interrupt.signal,
+    }),
+    (e) => e === reason,
+  );
+  assert.equal(openSocketCount(), before);
+  if (Deno.build.os === "linux") assert.deepEqual(instancesOf(posix), []);
+  // A serial run stops between cases.
+  const serial = new AbortController();
+  serial.abort(reason);
+  await assert.rejects(
+    runCases(posix, expandCases(toy(["a"])), {
+      jobs: 1,
+      trials: 1,
+      trial: TOY_OPTIONS,
+      signal: serial.signal,
+    }),
+    (e) => e === reason,
+  );
+});
+
 Deno.test("a worker that fails outside the engine is replaced, and its trial says why", async () => {
   const cases = expandCases(toy(["throw", "a", "b"]));
   const out = await runCases(posix, cases, {
@@ -141,17 +203,22 @@ function evidence(c: CaseResult, trial: number): string {
     error: t.error,
     wire: t.wire,
     leftovers: t.leftovers,
+    story: t.transitions && t.resets &&
+      storyShape({ transitions: t.transitions, resets: t.resets }),
   });
 }
 
-Deno.test("concurrent trials under load observe what serial trials observe: every observation, wire and leftover", async () => {
+Deno.test("concurrent trials under load observe what serial trials observe: every observation, wire, leftover and transition", async () => {
   const before = openSocketCount();
   const capture = openCapture(posix);
   const wired = !("unavailable" in capture);
+  const tracer = openTracer(posix, instanceName(0));
+  const traced = !("unavailable" in tracer);
   const options: TrialOptions = {
     ...DEFAULT_TRIAL_OPTIONS,
     leftovers: true,
     wire: capture,
+    trace: tracer,
   };
   const cases = [...expandCases(article), ...expandCases(teardown)];
   let serial: CaseResult[];
@@ -161,6 +228,7 @@ Deno.test("concurrent trials under load observe what serial trials observe: ever
         .cases;
   } finally {
     if ("close" in capture) capture.close();
+    if ("close" in tracer) tracer.close();
   }
   const load = startLoad();
   let concurrent: CaseResult[];
@@ -174,6 +242,7 @@ Deno.test("concurrent trials under load observe what serial trials observe: ever
     load.terminate();
   }
   assert.equal(openSocketCount(), before, "every worker's fds closed");
+  if (Deno.build.os === "linux") assert.deepEqual(instancesOf(posix), []);
   assert.deepEqual(concurrent.map((c) => c.id), serial.map((c) => c.id));
   for (const [i, c] of concurrent.entries()) {
     const s = serial[i]!;
@@ -186,6 +255,9 @@ Deno.test("concurrent trials under load observe what serial trials observe: ever
     for (const trial of [0, 1]) {
       assert.equal(evidence(c, trial), evidence(s, 0), `${c.id} #${trial}`);
       if (wired) assert.ok(Array.isArray(c.trials[trial]!.wire), c.id);
+      if (traced) {
+        assert.ok(Array.isArray(c.trials[trial]!.transitions), c.id);
+      }
       if (Deno.build.os === "linux") {
         assert.ok(Array.isArray(c.trials[trial]!.leftovers), c.id);
       }

@@ -93,6 +93,14 @@ export function removeInstance(posix: Posix, name: string): string | null {
   return out.ret === 0 || out.errno === "ENOENT" ? null : out.errno;
 }
 
+/** The names of the instances process `pid` holds (none where unreadable). */
+export function instancesOf(posix: Posix, pid = Deno.pid): string[] {
+  const listed = new LinuxFiles(posix).listDir(`${TRACEFS}/instances`);
+  if (!("names" in listed)) return [];
+  return listed.names.filter((n) => n.startsWith(`${INSTANCE_PREFIX}${pid}-`))
+    .sort();
+}
+
 /**
  * Removes the escoteria instances whose process no longer exists (a run
  * killed before it could remove its own); returns their names.

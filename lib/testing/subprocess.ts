@@ -16,12 +16,13 @@ export interface CommandOutput {
 
 export { RUN_ALL_PERMISSIONS } from "../stacks/launcher.ts";
 
-/** Runs `script` with `permissions` and `args`; colour off. */
+/** Runs `script` with `permissions` and `args`; colour off, `env` added. */
 export async function runScript(
   script: string,
   permissions: readonly string[],
   args: readonly string[],
   prefix: readonly string[] = [],
+  env: Readonly<Record<string, string>> = {},
 ): Promise<CommandOutput> {
   const [program, ...rest] = [
     ...prefix,
@@ -35,7 +36,7 @@ export async function runScript(
     args: rest,
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
   }).output();
   return {
     code: out.code,

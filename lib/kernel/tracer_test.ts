@@ -1,0 +1,169 @@
+import assert from "node:assert/strict";
+import { hostPosix } from "../../ffi/posix.ts";
+import { Deadline } from "../net/deadline.ts";
+import { connectLoopback } from "../net/loopback.ts";
+import { runScript } from "../testing/subprocess.ts";
+import {
+  instanceName,
+  instancePath,
+  instancesOf,
+  KernelTracer,
+  openTracer,
+  removeStaleInstances,
+} from "./tracer.ts";
+import { LinuxFiles } from "../../ffi/linux/files.ts";
+
+const posix = hostPosix();
+const linux = Deno.build.os === "linux";
+
+/** Why this machine cannot trace, or null (probed once). */
+function tracerMissing(): string | null {
+  if (!linux) return "not Linux";
+  const probe = KernelTracer.open(posix, instanceName(900));
+  if ("unavailable" in probe) return probe.unavailable;
+  probe.close();
+  return null;
+}
+const noTracer = tracerMissing();
+
+/** A connection opened and torn down the article's way, then closed. */
+function articleTeardown(tracer: KernelTracer) {
+  const fds: number[] = [];
+  const { client, server, endpoints } = connectLoopback(posix, {
+    family: "inet",
+    address: "127.0.0.1",
+    reuseAddress: true,
+    deadline: new Deadline(2000),
+    opened: (fd) => fds.push(fd),
+    closed: (fd) => posix.close(fd),
+    listening: (address) => tracer.focus(address.port),
+  });
+  try {
+    posix.send(server, new TextEncoder().encode("PONG"));
+    posix.shutdown(server, "wr");
+    posix.close(server);
+    posix.poll([], 20);
+    posix.close(client); // PONG unread: an RST
+    posix.poll([], 5);
+  } finally {
+    for (const fd of fds) if (fd !== client && fd !== server) posix.close(fd);
+  }
+  return endpoints;
+}
+
+Deno.test({
+  name:
+    "a tracer traces one connection's transitions and the RST's reason, and leaves no instance behind",
+  ignore: noTracer !== null,
+  fn: () => {
+    const tracer = KernelTracer.open(posix, instanceName(901));
+    assert.ok(!("unavailable" in tracer));
+    assert.deepEqual(instancesOf(posix), [instanceName(901)]);
+    try {
+      tracer.reset();
+      // A second instance beside it (as each worker has) is its own.
+      const other = KernelTracer.open(posix, instanceName(902));
+      assert.ok(!("unavailable" in other));
+      assert.deepEqual(instancesOf(posix), [901, 902].map(instanceName));
+      other.close();
+      const endpoints = articleTeardown(tracer);
+      const story = tracer.story(endpoints);
+      const client = story.transitions.filter((t) => t.side === "client")
+        .map((t) => `${t.from}>${t.to}`);
+      assert.deepEqual(client, [
+        "CLOSED>SYN_SENT",
+        "SYN_SENT>ESTABLISHED",
+        "ESTABLISHED>CLOSE_WAIT",
+        "CLOSE_WAIT>CLOSED",
+      ]);
+      assert.ok(
+        story.transitions.some((t) =>
+          t.side === "server" && t.from === "ESTABLISHED" &&
+          t.to === "FIN_WAIT1"
+        ),
+      );
+      assert.deepEqual(
+        story.resets.map(({ side, reason }) => ({ side, reason })),
+        [{ side: "client", reason: "TCP_ABORT_ON_CLOSE" }],
+      );
+      const times = story.transitions.map((t) => t.t);
+      assert.deepEqual(times, [...times].sort((a, b) => a - b));
+      // A second trial starts from nothing.
+      tracer.reset();
+      const again = articleTeardown(tracer);
+      const second = tracer.story(again);
+      assert.equal(second.transitions.length, story.transitions.length);
+      assert.equal(tracer.story(endpoints).transitions.length, 0);
+    } finally {
+      tracer.close();
+    }
+    assert.deepEqual(instancesOf(posix), []);
+  },
+});
+
+Deno.test({
+  name:
+    "openTracer() removes instances left by runs that no longer exist, and no others",
+  ignore: noTracer !== null,
+  fn: async () => {
+    // A pid that existed and is gone: a finished child's.
+    const child = new Deno.Command("true").spawn();
+    const { success } = await child.status;
+    assert.ok(success);
+    const files = new LinuxFiles(posix);
+    const stale = `escoteria-${child.pid}-3`;
+    const living = `escoteria-1-0`; // init always exists
+    assert.equal(files.mkdir(instancePath(stale)).ret, 0);
+    assert.equal(files.mkdir(instancePath(living)).ret, 0);
+    try {
+      assert.deepEqual(removeStaleInstances(posix), [stale]);
+      assert.deepEqual(instancesOf(posix, child.pid), []);
+      assert.deepEqual(instancesOf(posix, 1), [living]);
+    } finally {
+      files.rmdir(instancePath(stale));
+      files.rmdir(instancePath(living));
+    }
+  },
+});
+
+const UNPRIVILEGED = `
+import { hostPosix } from "${new URL("../../ffi/posix.ts", import.meta.url)}";
+import { openTracer } from "${new URL("./tracer.ts", import.meta.url)}";
+const t = openTracer(hostPosix(), "escoteria-" + Deno.pid + "-0");
+console.log("unavailable" in t ? t.unavailable : "traced");
+`;
+
+Deno.test({
+  name: "without root the tracer says why, in one sentence naming root",
+  ignore: !linux,
+  fn: async () => {
+    let said: string;
+    if (Deno.uid() !== 0) {
+      const t = openTracer(posix, instanceName(0));
+      assert.ok("unavailable" in t);
+      said = t.unavailable;
+    } else {
+      // As nobody, with a Deno cache of its own (the script needs no npm).
+      const dir = Deno.makeTempDirSync();
+      Deno.chmodSync(dir, 0o777);
+      const script = `${dir}/probe.ts`;
+      Deno.writeTextFileSync(script, UNPRIVILEGED);
+      Deno.chmodSync(script, 0o644);
+      try {
+        const r = await runScript(
+          script,
+          ["--allow-ffi", "--allow-env", "--allow-read"],
+          [],
+          ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"],
+          { DENO_DIR: `${dir}/cache` },
+        );
+        assert.equal(r.code, 0, r.stderr);
+        said = r.stdout.trim();
+      } finally {
+        Deno.removeSync(dir, { recursive: true });
+      }
+    }
+    assert.match(said, /need root/);
+    assert.doesNotMatch(said, /\n/);
+  },
+});
