@@ -116,7 +116,10 @@ Deno.test({
     assert.equal(files.mkdir(instancePath(stale)).ret, 0);
     assert.equal(files.mkdir(instancePath(living)).ret, 0);
     try {
-      assert.deepEqual(removeStaleInstances(posix), [stale]);
+      // (Others' may go too: those of runs killed on this machine.)
+      const removed = removeStaleInstances(posix);
+      assert.ok(removed.includes(stale), removed.join(" "));
+      assert.ok(!removed.includes(living), removed.join(" "));
       assert.deepEqual(instancesOf(posix, child.pid), []);
       assert.deepEqual(instancesOf(posix, 1), [living]);
     } finally {
