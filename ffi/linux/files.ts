@@ -3,8 +3,10 @@
  * `mkdir`/`rmdir` (an instance is a directory), `mount` (tracefs, when it
  * is not mounted), `open` with flags, `write` (a control file takes one
  * write), `opendir`/`readdir` (the instances left by earlier runs),
- * `kill(pid, 0)` (whether their process lives) and
- * `clock_gettime(CLOCK_MONOTONIC)` (the trace clock `mono`). Deno 2.9
+ * `kill(pid, 0)` (whether their process lives),
+ * `clock_gettime(CLOCK_MONOTONIC)` (the trace clock `mono`) and
+ * `ioctl(SIOCGSTAMPNS)` (when the kernel stamped a captured frame, so that
+ * frames and traced events can be put in one order). Deno 2.9
  * refuses `/sys` to its own file API without `--allow-all`; libc is not
  * subject to that check. errno is read through {@linkcode Posix.outcomeOf}
  * right after each call, and every fd opened is told to the Posix's fd
@@ -12,7 +14,9 @@
  *
  * Sources (linux `torvalds/linux`, glibc): `include/uapi/asm-generic/fcntl.h`
  * (O_WRONLY 1, O_TRUNC 01000, O_NONBLOCK 04000, O_DIRECTORY 0200000,
- * O_CLOEXEC 02000000), `include/uapi/linux/time.h` (CLOCK_MONOTONIC 1),
+ * O_CLOEXEC 02000000), `include/uapi/linux/time.h` (CLOCK_REALTIME 0,
+ * CLOCK_MONOTONIC 1), `include/uapi/asm-generic/sockios.h` (SIOCGSTAMPNS_OLD
+ * 0x8907: the last received packet's `struct timespec` on 64-bit),
  * glibc `sysdeps/unix/sysv/linux/bits/dirent.h` (`struct dirent` on LP64:
  * `d_ino` u64 at 0, `d_off` i64 at 8, `d_reclen` u16 at 16, `d_type` u8 at
  * 18, `d_name` at 19; musl's layout is the same), `struct timespec` (two
@@ -29,8 +33,12 @@ export const O_WRONLY = 0o1;
 export const O_TRUNC = 0o1000;
 export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
+/** `CLOCK_REALTIME`: the clock packet timestamps are on. */
+export const CLOCK_REALTIME = 0;
 /** `CLOCK_MONOTONIC`, `include/uapi/linux/time.h`: tracefs's `mono` clock. */
 export const CLOCK_MONOTONIC = 1;
+/** `SIOCGSTAMPNS` (the `_OLD` number, a 64-bit `timespec` on LP64). */
+export const SIOCGSTAMPNS = 0x8907;
 /** Offset of `d_name` in glibc's (and musl's) LP64 `struct dirent`. */
 export const DIRENT_NAME_OFFSET = 19;
 
@@ -63,7 +71,19 @@ function symbols() {
     kill: { parameters: ["i32", "i32"], result: "i32" },
     // int clock_gettime(clockid_t clock, struct timespec *ts)
     clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
+    // int ioctl(int fd, unsigned long request, ...): variadic, called with
+    // one pointer, which travels in the third integer register on x86_64
+    // and aarch64 Linux as in a non-variadic call
+    ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   } as const satisfies Deno.ForeignLibraryInterface;
+}
+
+/** A 64-bit `struct timespec` in microseconds, nanoseconds kept. */
+function timespecMicros(ts: Uint8Array<ArrayBuffer>): number {
+  const view = new DataView(ts.buffer);
+  const seconds = Number(view.getBigInt64(0, true));
+  const nanos = Number(view.getBigInt64(8, true));
+  return seconds * 1e6 + nanos / 1000;
 }
 
 type Calls = Deno.DynamicLibrary<ReturnType<typeof symbols>>["symbols"];
@@ -177,18 +197,35 @@ export class LinuxFiles {
     return out.ret === 0 || out.errno !== "ESRCH";
   }
 
-  /** `CLOCK_MONOTONIC` now, in microseconds. */
+  /** `CLOCK_MONOTONIC` now, in microseconds (to the nanosecond). */
   monotonicMicros(): number {
+    return this.#clock(CLOCK_MONOTONIC, "CLOCK_MONOTONIC");
+  }
+
+  /** `CLOCK_REALTIME` now, in microseconds since the Unix epoch (to the
+   * nanosecond). */
+  realtimeMicros(): number {
+    return this.#clock(CLOCK_REALTIME, "CLOCK_REALTIME");
+  }
+
+  #clock(clock: number, name: string): number {
+    const ts = new Uint8Array(16);
+    const out = this.posix.outcomeOf(this.#calls.clock_gettime(clock, ts));
+    if (out.ret < 0) throw new Error(`clock_gettime(${name}): ${out.errno}`);
+    return timespecMicros(ts);
+  }
+
+  /**
+   * When the kernel stamped the last packet `fd` received, in microseconds
+   * since the Unix epoch, to the nanosecond (`SIOCGSTAMPNS`); the first
+   * call turns the stamps
+   * on and fails ENOENT while no stamped packet has come.
+   */
+  packetStampMicros(fd: number): number | null {
     const ts = new Uint8Array(16);
     const out = this.posix.outcomeOf(
-      this.#calls.clock_gettime(CLOCK_MONOTONIC, ts),
+      this.#calls.ioctl(fd, BigInt(SIOCGSTAMPNS), ts),
     );
-    if (out.ret < 0) {
-      throw new Error(`clock_gettime(CLOCK_MONOTONIC): ${out.errno}`);
-    }
-    const view = new DataView(ts.buffer);
-    const seconds = Number(view.getBigInt64(0, true));
-    const nanos = Number(view.getBigInt64(8, true));
-    return seconds * 1e6 + Math.floor(nanos / 1000);
+    return out.ret < 0 ? null : timespecMicros(ts);
   }
 }

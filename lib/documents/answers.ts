@@ -34,6 +34,12 @@ import { compareIds } from "../results/format.ts";
 import { inPlatformOrder } from "./platform_order.ts";
 import { type Reveal, revealsOf, watchPlan } from "./reveals.ts";
 import { stacksAnswer } from "./stack_differences.ts";
+import {
+  reasonsByCause,
+  reasonText,
+  resetsOnWire,
+  untracedWhy,
+} from "./reset_reasons.ts";
 import { paramsText, showValue } from "./words.ts";
 
 /** One cell: its text, and the case it comes from (to link), if any. */
@@ -336,11 +342,38 @@ function findOut(
 }
 
 /** The segments between the checkpoints around the actor's `close()`. */
+/**
+ * What the actor's close() sent (between the checkpoints around it), with
+ * the kernel's reasons for its RSTs where the trial traced them:
+ * `RST (TCP_ABORT_ON_CLOSE)`.
+ */
+function closeSent(
+  c: CaseResult,
+  experiment: Experiment,
+  actorRole: string,
+  actor: string,
+): string | null {
+  const window = closeWindow(c, experiment, actorRole);
+  if (window === null) return null;
+  const sent = sentBy(window.segments, actor);
+  const trial = c.trials.find((t) => Array.isArray(t.wire));
+  const placed = trial ? resetsOnWire(trial) : null;
+  const reasons = [
+    ...new Set(
+      (placed ?? []).filter((p) =>
+        p.side === actor && p.index >= window.from &&
+        p.index < window.from + window.segments.length
+      ).map((p) => reasonText(p.reason)),
+    ),
+  ];
+  return reasons.length ? `${sent} (${reasons.join(", ")})` : sent;
+}
+
 function closeWindow(
   c: CaseResult,
   experiment: Experiment,
   actorRole: string,
-): readonly Segment[] | null {
+): { segments: readonly Segment[]; from: number } | null {
   const own = ownSegments(c);
   if (!own) return null;
   const steps = experiment.steps(c.params);
@@ -352,7 +385,7 @@ function closeWindow(
   const from = own.checkpoints[before.checkpoint];
   const to = own.checkpoints[after.checkpoint];
   if (from === undefined || to === undefined) return null;
-  return own.segments.slice(from, to);
+  return { segments: own.segments.slice(from, to), from };
 }
 
 function closeSends(
@@ -382,10 +415,8 @@ function closeSends(
             const id = caseId(experiment.name, params);
             const c = cases.get(id);
             if (!c) continue;
-            const window = closeWindow(c, experiment, watch.actor);
-            const text = window === null
-              ? "no wire evidence"
-              : sentBy(window, actor);
+            const text = closeSent(c, experiment, watch.actor, actor) ??
+              "no wire evidence";
             link ??= id;
             const list = outcomes.get(text) ?? [];
             if (shutdown && !list.includes(shutdown)) list.push(shutdown);
@@ -412,9 +443,67 @@ function closeSends(
       "before and after it, for each SO_LINGER setting (off, {1,0}, {1,N}) " +
       "and whether the peer's data was left unread; by the shutdown() " +
       'done before where that changes it ("nothing": the FIN had already ' +
-      "gone with the shutdown).",
+      "gone with the shutdown). In brackets, the reason the kernel traced " +
+      "for the RST, where it was traced (Linux, as root).",
     rowHeading: "close() with",
     summary: index.map(() => ""),
+    rows,
+  };
+}
+
+/**
+ * Why the kernel sent each RST: per experiment and the steps that sent it,
+ * the reasons each platform's kernel traced (`tcp_send_reset`), in cases.
+ * Platforms without transitions have no column; the text says why.
+ */
+function rstReasons(
+  index: CaseIndex,
+  experiments: readonly Experiment[],
+  platforms: readonly Platform[],
+): Draft | null {
+  const per = index.map((cases) => reasonsByCause(cases, experiments));
+  if (per.every((p) => p === null)) return null;
+  const causes = [...new Set(per.flatMap((p) => p ? [...p.keys()] : []))]
+    .sort(compareIds);
+  const rows = causes.map((cause): AnswerRow => ({
+    label: cause,
+    cells: per.map((p): AnswerCell => {
+      if (p === null) return { text: NOT_RUN };
+      const reasons = p.get(cause);
+      if (!reasons) return { text: "no RST" };
+      return {
+        text: reasons.map((r) =>
+          `${r.reason} (${r.cases} case${r.cases === 1 ? "" : "s"})`
+        ).join(", "),
+        caseId: reasons[0]!.caseId,
+      };
+    }),
+  }));
+  const untraced = index.flatMap((cases, i) =>
+    per[i] === null && cases.size
+      ? [`${platforms[i]!.id} (${untracedWhy(cases) ?? "not traced"})`]
+      : []
+  );
+  return {
+    id: "rst-reasons",
+    question: "Why does the kernel send each RST?",
+    how: "Every RST on the wire, by the steps that sent it, with the reason " +
+      "the kernel gave when it traced the reset (Linux's tcp_send_reset, " +
+      "6.10 and later; each case's first trial). The resets pair one for " +
+      "one with the RSTs on the wire." +
+      (untraced.length
+        ? ` Not traced, so not shown: ${untraced.join("; ")}.`
+        : ""),
+    rowHeading: "RST sent by",
+    summary: per.map((p) => {
+      if (p === null) return "";
+      const kinds = [
+        ...new Set([...p.values()].flatMap((rs) => rs.map((r) => r.reason))),
+      ].sort(compareIds);
+      return `${kinds.length} reason${kinds.length === 1 ? "" : "s"}: ${
+        kinds.join(", ")
+      }.`;
+    }),
     rows,
   };
 }
@@ -654,6 +743,7 @@ export function buildAnswers(
   const drafts = [
     watched && sightingOf ? findOut(index, watched, sightingOf) : null,
     watched ? closeSends(index, watched) : null,
+    rstReasons(index, experiments, sorted.map((r) => r.platform)),
     watched ? shutRd(index, watched) : null,
     getpeername(index, experiments, sightingOf),
     afterReset(index, experiments),

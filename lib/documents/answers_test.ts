@@ -59,13 +59,75 @@ Deno.test("the answers open with how the peer finds out, and count only teardown
   for (const r of a.rows) assert.ok(ids.has(r.cells[0]!.caseId!), r.label);
 });
 
-Deno.test("close() answers: RST with linger {1,0} or unread data, FIN otherwise (Linux, RFC 2525 2.17)", () => {
+Deno.test("close() answers: RST with linger {1,0} or unread data, FIN otherwise (Linux, RFC 2525 2.17), with the kernel's reason", () => {
   const a = answer([LINUX], "rst-or-fin");
-  assert.equal(cell(a, "linger=0 unread=none"), "RST");
-  assert.equal(cell(a, "linger=off unread=pending"), "RST");
+  // Linux 6.18's tcp_close(): unread data is checked before a zero linger
+  // (TCP_ABORT_ON_CLOSE); a zero linger alone goes through tcp_disconnect()
+  // (TCP_STATE).
+  assert.equal(cell(a, "linger=0 unread=none"), "RST (TCP_STATE)");
+  assert.equal(
+    cell(a, "linger=off unread=pending"),
+    "RST (TCP_ABORT_ON_CLOSE)",
+  );
+  assert.equal(cell(a, "linger=0 unread=pending"), "RST (TCP_ABORT_ON_CLOSE)");
   assert.equal(
     cell(a, "linger=off unread=none"),
     "FIN (shutdown none, rd); nothing (shutdown wr, rdwr)",
+  );
+  // Without transitions the RST is there, without a reason.
+  const untraced = twin("linux-x86_64-untraced", (r) => {
+    for (const c of r.cases) {
+      for (const t of c.trials) {
+        t.transitions = t.resets = null;
+        t.transitionsUnavailable = "not traced: run with --no-trace";
+      }
+    }
+  });
+  const both = answer([LINUX, untraced], "rst-or-fin");
+  assert.equal(cell(both, "linger=0 unread=none", 1), "RST");
+});
+
+Deno.test("why the kernel sent each RST: by the steps that sent it, reasons counted in cases; an untraced platform says why it is left out", () => {
+  const untraced = twin("linux-x86_64-untraced", (r) => {
+    for (const c of r.cases) {
+      for (const t of c.trials) {
+        t.transitions = t.resets = null;
+        t.transitionsUnavailable = "not traced: run with --no-trace";
+      }
+    }
+  });
+  const a = answer([LINUX, untraced], "rst-reasons");
+  assert.deepEqual(a.platforms.map((p) => p.id), ["linux-x86_64-6.18"]);
+  assert.match(
+    a.how,
+    /Not traced, so not shown: linux-x86_64-untraced \(not traced: run with --no-trace\)/,
+  );
+  assert.equal(
+    cell(a, "teardown: actor close()"),
+    "TCP_ABORT_ON_CLOSE (24 cases), TCP_STATE (8 cases)",
+  );
+  assert.equal(
+    cell(a, "article: client close()"),
+    "TCP_ABORT_ON_CLOSE (3 cases)",
+  );
+  assert.match(
+    cell(a, "teardown: the engine's cleanup close()"),
+    /^TCP_ABORT_ON_CLOSE/,
+  );
+  // Every reason counted is a reset the file holds, paired with its RST.
+  const resets = LINUX.cases.reduce(
+    (n, c) => n + (c.trials[0]!.resets?.length ?? 0),
+    0,
+  );
+  const rsts = LINUX.cases.reduce(
+    (n, c) =>
+      n + (c.trials[0]!.wire ?? []).filter((s) => s.flags.includes("R")).length,
+    0,
+  );
+  assert.equal(resets, rsts);
+  assert.match(
+    a.summary[0]!,
+    /^4 reasons: TCP_ABORT_ON_CLOSE, TCP_ABORT_ON_DATA, TCP_STATE, TCP_TIMEWAIT_SOCKET\.$/,
   );
 });
 

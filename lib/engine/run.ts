@@ -41,6 +41,8 @@ export interface TrialResult {
   resets?: ResetSent[] | null;
   /** Why `transitions` and `resets` are null. */
   transitionsUnavailable?: string;
+  /** Microseconds from the trial's start when each checkpoint was reached. */
+  checkpointTimes?: Record<string, number>;
 }
 
 /** One case: parameters, agreed observations and every trial. */

@@ -50,8 +50,13 @@ export interface KernelTrace {
   focus(port: number): void;
   /** Forgets what was traced; the trial starts now. */
   reset(): void;
-  /** The trial's transitions and resets so far. */
-  story(endpoints: Endpoints): KernelStory;
+  /**
+   * The trial's transitions and resets so far; with the kernel's stamps of
+   * its segments (microseconds since the Unix epoch), placed among them.
+   */
+  story(endpoints: Endpoints, stamps?: readonly number[]): KernelStory;
+  /** Microseconds since the trial's start, on the trace's clock. */
+  now(): number;
 }
 
 /** How a trial runs. */
@@ -105,6 +110,11 @@ export interface TrialRecord {
   readonly resets?: ResetSent[] | null;
   /** Why `transitions` and `resets` are null. */
   readonly transitionsUnavailable?: string;
+  /**
+   * Microseconds from the trial's start when each checkpoint was first
+   * reached, on the trace's clock (where transitions were traced).
+   */
+  readonly checkpointTimes?: Record<string, number>;
 }
 
 /** Sockets a trial opened; every one is closed by `closeInTurn`. */
@@ -150,6 +160,8 @@ interface Context {
   endpoints: Endpoints | null;
   /** Segments seen when each checkpoint was first reached. */
   readonly checkpoints: Record<string, number>;
+  /** When each checkpoint was first reached, on the trace's clock. */
+  readonly checkpointTimes: Record<string, number>;
 }
 
 /**
@@ -317,6 +329,8 @@ function reachCheckpoint(ctx: Context, checkpoint: string): void {
   if (!wire || !("segments" in wire) || !ctx.endpoints) return;
   if (checkpoint in ctx.checkpoints) return;
   ctx.checkpoints[checkpoint] = wire.segments(ctx.endpoints).length;
+  const trace = ctx.options.trace;
+  if (trace && "now" in trace) ctx.checkpointTimes[checkpoint] = trace.now();
 }
 
 /** Interprets one step, recording into the context. */
@@ -461,7 +475,15 @@ function afterClose(
   const trace = options.trace;
   if (trace && "story" in trace) {
     try {
-      const story = trace.story(endpoints);
+      // The frames of the segments just read, with the kernel's stamps.
+      const frames = wire && "segments" in wire
+        ? wire.frames?.(endpoints)
+        : undefined;
+      const stamps = frames?.map((f) => f.timeUs);
+      const story = trace.story(
+        endpoints,
+        stamps?.every((s) => s !== undefined) ? stamps as number[] : undefined,
+      );
       out.transitions = story.transitions;
       out.resets = story.resets;
     } catch (e) {
@@ -515,6 +537,7 @@ export function runTrial(
     actionAt: null,
     endpoints: null,
     checkpoints: {},
+    checkpointTimes: {},
   };
   let endpoints: Endpoints | null = null;
   let error: string | null = null;
@@ -561,6 +584,9 @@ export function runTrial(
       : {}),
     ...(extra.wire && Object.keys(ctx.checkpoints).length
       ? { wireCheckpoints: ctx.checkpoints }
+      : {}),
+    ...(extra.transitions && Object.keys(ctx.checkpointTimes).length
+      ? { checkpointTimes: ctx.checkpointTimes }
       : {}),
   };
 }

@@ -29,6 +29,11 @@ export interface Transition {
    * about to connect.
    */
   t: number;
+  /**
+   * Where the wire was captured: how many of the trial's segments the
+   * kernel had stamped before this change (where it sits on a ladder).
+   */
+  at?: number;
 }
 
 /** One reset the kernel sent from one side. */
@@ -38,6 +43,8 @@ export interface ResetSent {
   reason: string | null;
   /** Microseconds from the trial's start. */
   t: number;
+  /** As {@linkcode Transition.at}: segments stamped before it was sent. */
+  at?: number;
 }
 
 /** A trial's transitions and resets. */
@@ -60,16 +67,35 @@ function sideOf(
 }
 
 /**
+ * Where the wire is captured, what puts the story in one order with it:
+ * the kernel's stamps of the trial's segments and the trial's start, both
+ * in microseconds since the Unix epoch.
+ */
+export interface WireStamps {
+  readonly stamps: readonly number[];
+  readonly startUnixMicros: number;
+}
+
+/**
  * The trial's story from the events traced since `startMicros` (on the
- * same clock as the events).
+ * same clock as the events). With `wire`, each change and reset also gets
+ * `at`: the number of segments stamped before it. Trace times are printed
+ * to the microsecond (rounded down), so an event is taken at the middle of
+ * its microsecond.
  */
 export function kernelStory(
   events: readonly TraceEvent[],
   endpoints: Endpoints,
   startMicros: number,
+  wire?: WireStamps,
 ): KernelStory {
   const story: KernelStory = { transitions: [], resets: [] };
-  const at = (micros: number) => Math.max(0, Math.round(micros - startMicros));
+  const place = (micros: number) => {
+    const t = Math.max(0, Math.round(micros - startMicros));
+    if (!wire) return { t };
+    const when = wire.startUnixMicros + (micros + 0.5 - startMicros);
+    return { t, at: wire.stamps.filter((s) => s < when).length };
+  };
   for (const event of events) {
     if (event.micros < startMicros) continue;
     const change = stateChangeOf(event);
@@ -83,7 +109,7 @@ export function kernelStory(
           side,
           from: change.from,
           to: change.to,
-          t: at(change.micros),
+          ...place(change.micros),
         });
       }
       continue;
@@ -92,7 +118,11 @@ export function kernelStory(
     if (reset) {
       const side = sideOf(endpoints, reset.sport, reset.dport);
       if (side) {
-        story.resets.push({ side, reason: reset.reason, t: at(reset.micros) });
+        story.resets.push({
+          side,
+          reason: reset.reason,
+          ...place(reset.micros),
+        });
       }
     }
   }

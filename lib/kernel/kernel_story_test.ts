@@ -85,3 +85,23 @@ Deno.test("storyShape() compares the order of changes and resets, not their time
   assert.deepEqual(storyShape(a), storyShape(later));
   assert.notDeepEqual(storyShape(a), storyShape(other));
 });
+
+Deno.test("kernelStory() places each change among the wire's stamped segments, an event taken at the middle of its microsecond", () => {
+  const story = kernelStory(
+    [
+      change(1010, 0, 5000, "TCP_CLOSE", "TCP_SYN_SENT"),
+      change(1020, 40000, 5000, "TCP_SYN_SENT", "TCP_ESTABLISHED"),
+      reset(1030, 40000, 5000),
+    ],
+    endpoints,
+    1000,
+    // The trial started at 1_000_000_000 µs since the epoch; the SYN was
+    // stamped 10.7 µs in (after SYN_SENT at 10.5), the SYN-ACK 19.9 µs in.
+    { stamps: [1_000_000_010.7, 1_000_000_019.9], startUnixMicros: 1e9 },
+  );
+  assert.deepEqual(
+    story.transitions.map(({ to, at }) => [to, at]),
+    [["SYN_SENT", 0], ["ESTABLISHED", 2]],
+  );
+  assert.equal(story.resets[0]?.at, 2);
+});

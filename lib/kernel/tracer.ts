@@ -128,6 +128,7 @@ export class KernelTracer {
   #partial = "";
   #events: TraceEvent[] = [];
   #start = 0;
+  #startUnix = 0;
   #closed = false;
 
   private constructor(
@@ -203,20 +204,53 @@ export class KernelTracer {
     if (out.ret < 0) {
       throw new Error(`cannot filter trace to port ${port}: ${out.errno}`);
     }
-    this.#start = this.#files.monotonicMicros();
+    this.#started();
   }
 
   /** Forgets what was traced so far; a trial starts now. */
   reset(): void {
     this.#drain();
     this.#events = [];
-    this.#start = this.#files.monotonicMicros();
+    this.#started();
   }
 
-  /** The trial's story so far: its sockets' changes and resets. */
-  story(endpoints: Endpoints): KernelStory {
+  /**
+   * The trial's start, on the trace clock and on the realtime clock (that
+   * of packet stamps): the realtime read between two monotonic reads, the
+   * closest of three pairs, stands for their middle.
+   */
+  #started(): void {
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const before = this.#files.monotonicMicros();
+      const real = this.#files.realtimeMicros();
+      const after = this.#files.monotonicMicros();
+      if (after - before < best) {
+        best = after - before;
+        this.#start = before;
+        this.#startUnix = real - (after - before) / 2;
+      }
+    }
+  }
+
+  /** Microseconds since the trial's start, on the trace's clock. */
+  now(): number {
+    return Math.round(this.#files.monotonicMicros() - this.#start);
+  }
+
+  /**
+   * The trial's story so far: its sockets' changes and resets; with the
+   * kernel's stamps of the trial's segments (microseconds since the Unix
+   * epoch), each placed among them.
+   */
+  story(endpoints: Endpoints, stamps?: readonly number[]): KernelStory {
     this.#drain();
-    return kernelStory(this.#events, endpoints, this.#start);
+    return kernelStory(
+      this.#events,
+      endpoints,
+      this.#start,
+      stamps && { stamps, startUnixMicros: this.#startUnix },
+    );
   }
 
   /** Reads `trace_pipe` until it has nothing more. */

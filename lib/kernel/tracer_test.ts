@@ -64,7 +64,10 @@ Deno.test({
       // A second instance beside it (as each worker has) is its own.
       const other = KernelTracer.open(posix, instanceName(902));
       assert.ok(!("unavailable" in other));
-      assert.deepEqual(instancesOf(posix), [901, 902].map((n) => instanceName(n)));
+      assert.deepEqual(
+        instancesOf(posix),
+        [901, 902].map((n) => instanceName(n)),
+      );
       other.close();
       const endpoints = articleTeardown(tracer);
       const story = tracer.story(endpoints);

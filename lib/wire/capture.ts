@@ -46,6 +46,7 @@ import {
   SOL_PACKET,
   TPACKET_STATS_SIZE,
 } from "../../ffi/linux/packet.ts";
+import { LinuxFiles } from "../../ffi/linux/files.ts";
 import type { Posix } from "../../ffi/posix.ts";
 import { type Deadline, DeadlineExceeded } from "../net/deadline.ts";
 import type { Endpoints } from "../net/endpoints.ts";
@@ -147,6 +148,7 @@ export class LoopbackCapture implements WireTap {
   readonly #ifindex: number;
   readonly #buffer = new Uint8Array(FRAME_BUFFER);
   readonly #from = new Uint8Array(SOCKADDR_LL_SIZE);
+  readonly #files: LinuxFiles;
   #frames: Frame[] = [];
   #dropped = 0;
   #closed = false;
@@ -155,6 +157,9 @@ export class LoopbackCapture implements WireTap {
     this.#posix = posix;
     this.#fd = fd;
     this.#ifindex = ifindex;
+    this.#files = new LinuxFiles(posix);
+    // Turns the kernel's packet stamps on (see #drain).
+    this.#files.packetStampMicros(fd);
   }
 
   /**
@@ -313,7 +318,10 @@ export class LoopbackCapture implements WireTap {
       if (sll.ifindex !== this.#ifindex) continue;
       this.#frames.push({
         bytes: this.#buffer.slice(0, out.ret),
-        timeUs: Math.round((performance.timeOrigin + performance.now()) * 1000),
+        // When the kernel stamped it (SIOCGSTAMPNS, on the realtime
+        // clock), else when it was read.
+        timeUs: this.#files.packetStampMicros(this.#fd) ??
+          Math.round((performance.timeOrigin + performance.now()) * 1000),
         pkttype: sll.pkttype,
       });
     }

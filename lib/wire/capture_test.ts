@@ -339,3 +339,33 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "each captured frame carries the kernel's stamp: in order, within the time the connection ran, not when it was read",
+  ignore: noCapture !== null,
+  fn: () => {
+    withCapture((capture) => {
+      const before = Date.now() * 1000;
+      const a = openLoopbackPair(posix, "inet");
+      capture.focus(a.endpoints.server.port);
+      posix.send(a.client, new TextEncoder().encode("PING"));
+      posix.close(a.client);
+      posix.close(a.server);
+      const after = Date.now() * 1000 + 1000;
+      // Read well after: a stamp taken at reading would come later.
+      posix.poll([], 50);
+      capture.waitQuiet(5, new Deadline(2000));
+      capture.segments(a.endpoints);
+      const stamps = capture.frames(a.endpoints).map((f) => f.timeUs!);
+      assert.ok(stamps.length >= 3, `${stamps.length} frames`);
+      assert.deepEqual(stamps, [...stamps].sort((x, y) => x - y));
+      for (const s of stamps) {
+        assert.ok(
+          s >= before - 1000 && s <= after,
+          `${s} not in [${before}, ${after}]`,
+        );
+      }
+    });
+  },
+});

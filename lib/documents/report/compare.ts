@@ -29,7 +29,8 @@ import {
   stepCheckpoint,
 } from "../../engine/scenario.ts";
 import { observationKey } from "../../engine/keys.ts";
-import type { LadderMark } from "./ladder.ts";
+import type { LadderMark, LadderState } from "./ladder.ts";
+import { reasonText, resetsOnWire } from "../reset_reasons.ts";
 import { listSteps, summariseSteps } from "./explain.ts";
 import { inPlatformOrder } from "../platform_order.ts";
 import { shownPlatforms } from "../../results/platform_files.ts";
@@ -442,6 +443,38 @@ export interface WireGroup {
   readonly cleanupAt?: number;
   /** The checkpoints on the wire, with each side's TCP state then. */
   readonly marks: readonly LadderMark[];
+  /** The kernel's transitions among the segments (of the group's first trial). */
+  readonly states?: readonly LadderState[];
+  /** The kernel's reason for each RST, by its index in the wire. */
+  readonly reasons?: Readonly<Record<number, string>>;
+  /** What the kernel kept of each side after both closed. */
+  readonly kept?: { readonly client?: string; readonly server?: string };
+}
+
+/** A trial's kernel story for its ladder, where it was traced. */
+function storyOf(
+  t: TrialResult,
+): Pick<WireGroup, "states" | "reasons" | "kept"> {
+  const states = (t.transitions ?? []).flatMap((x) =>
+    x.at === undefined ? [] : [{ side: x.side, state: x.to, at: x.at, t: x.t }]
+  );
+  const placed = resetsOnWire(t) ?? [];
+  const kept: { client?: string; server?: string } = {};
+  for (const side of ["client", "server"] as const) {
+    const held = (t.leftovers ?? []).filter((l) => l.side === side);
+    if (held.length) kept[side] = held.map((l) => l.state).join(", ");
+  }
+  return {
+    ...(states.length ? { states } : {}),
+    ...(placed.length
+      ? {
+        reasons: Object.fromEntries(
+          placed.map((p) => [p.index, reasonText(p.reason)]),
+        ),
+      }
+      : {}),
+    ...(t.transitions && (kept.client || kept.server) ? { kept } : {}),
+  };
 }
 
 /**
@@ -469,7 +502,14 @@ function marksOf(
       }
       return {};
     };
-    return { checkpoint, at, ...state("client"), ...state("server") };
+    const when = t.checkpointTimes?.[checkpoint];
+    return {
+      checkpoint,
+      at,
+      ...state("client"),
+      ...state("server"),
+      ...(when === undefined ? {} : { t: when }),
+    };
   }).sort((a, b) =>
     a.at - b.at || rank(a.checkpoint) - rank(b.checkpoint) ||
     (a.checkpoint < b.checkpoint ? -1 : 1)
@@ -492,11 +532,16 @@ export function groupTrialsByWire(
     const unavailable = wire ? "" : t.wireUnavailable ?? "not captured";
     const marks = wire ? marksOf(t, roleSides, order) : [];
     const cleanupAt = wire ? t.wireCleanupAt : undefined;
+    const story = wire ? storyOf(t) : {};
     const key = JSON.stringify([
       wire?.map((s) => [s.from, s.flags, s.len]),
       unavailable,
       cleanupAt,
-      marks,
+      // Times differ from trial to trial; the drawing shows the first's.
+      marks.map(({ t: _, ...mark }) => mark),
+      story.states?.map(({ side, state, at }) => [side, state, at]),
+      story.reasons,
+      story.kept,
     ]);
     const group = groups.get(key);
     if (group) group.trials.push(i + 1);
@@ -507,6 +552,7 @@ export function groupTrialsByWire(
         unavailable,
         marks,
         ...(cleanupAt === undefined ? {} : { cleanupAt }),
+        ...story,
       });
     }
   });

@@ -78,6 +78,10 @@ svg.ladder g.cleanup text { fill: #888; }
 svg.ladder g.checkpoint line { stroke: #7a5; stroke-dasharray: 2 3; }
 svg.ladder g.checkpoint text { fill: #463; font-size: 10px; }
 svg.ladder g.checkpoint text.state { fill: #222; font-weight: bold; }
+svg.ladder text.transition { fill: #2b4f8f; font-size: 10px; font-style: italic; }
+svg.ladder text.kept { fill: #6a3d9a; font-size: 10px; }
+svg.ladder text.reason { fill: #c0262d; font-size: 10px; }
+svg.ladder text.reason.cleanup { fill: #d88; }
 svg.ladder g.cleanup-line line { stroke: #999; stroke-dasharray: 6 3; }
 svg.ladder g.cleanup-line text { fill: #777; font-size: 10px; }
 #filters { position: sticky; top: 0; z-index: 1; background: #fff; padding: 0.5em 0; border-bottom: 1px solid #ccc; }
@@ -198,6 +202,20 @@ function platformsTable(platforms: readonly Platform[]): string {
   ].join("\n");
 }
 
+/** How to read a ladder, beside the legend of the tables. */
+const LADDER_LEGEND =
+  "Ladders: one arrow per segment in the order captured; dotted lines are " +
+  "checkpoints, with the TCP state TCP_INFO showed there in bold; after a " +
+  "dashed cleanup line, greyed, what the engine's own closing of the " +
+  "sockets the steps left open sent. Where the " +
+  "kernel was traced (Linux, as root), each side's state transitions stand " +
+  "in italics beside its lifeline where they happened among the segments, " +
+  "with their time from the trial's start; under each RST, the reason the " +
+  "kernel gave; at the foot, what the kernel kept of each side after both " +
+  "closed. Linux traces no move into TIME_WAIT: the socket is handed to a " +
+  "timewait socket and its last transition reads CLOSED; the foot says " +
+  "what the kernel kept.";
+
 function ids(platforms: readonly Platform[]): string {
   return platforms.map((p) => `<code>${h(p.id)}</code>`).join(", ");
 }
@@ -261,12 +279,19 @@ function platformWire(
         parts.push(`<p>${which}: no wire evidence (${h(g.unavailable)})</p>`);
         continue;
       }
-      const same = g.trials.length > 1 ? " (same wire)" : "";
+      const same = g.trials.length > 1
+        ? g.states
+          ? " (same wire and transitions; times of the first)"
+          : " (same wire)"
+        : "";
       parts.push(
         `<figure><figcaption>${which}${same}</figcaption>\n${
           ladderSvg(g.wire, `${caseId} on ${platform.id}, ${which}`, {
             marks: g.marks,
             ...(g.cleanupAt === undefined ? {} : { cleanupAt: g.cleanupAt }),
+            ...(g.states ? { states: g.states } : {}),
+            ...(g.reasons ? { reasons: g.reasons } : {}),
+            ...(g.kept ? { kept: g.kept } : {}),
           })
         }\n</figure>`,
       );
@@ -494,7 +519,9 @@ export function renderHtml(comparison: Comparison, answers: Answers): string {
     ...(comparison.refused.length
       ? [`<p>Not shown: ${h(comparison.refused.join("; "))}.</p>`]
       : []),
-    `<ul>${LEGEND.map((l) => `<li>${h(l)}</li>`).join("")}</ul>`,
+    `<ul>${
+      [...LEGEND, LADDER_LEGEND].map((l) => `<li>${h(l)}</li>`).join("")
+    }</ul>`,
     '<h2 id="experiments">Experiments</h2>',
     '<form id="filters">',
     `<label>Experiment <select id="f-experiment"><option value="">all</option>${

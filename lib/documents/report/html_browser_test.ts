@@ -325,3 +325,118 @@ Deno.test({
     }, { executable: chromium! });
   },
 });
+
+Deno.test({
+  name:
+    "report.html ladders show the kernel's transitions beside the lifelines and the RST's reason, no text over another or cut off",
+  ignore: chromium === null,
+  fn: () =>
+    withPage(html, { width: 1400, height: 1000 }, async (page) => {
+      const id = "case-article-linger-off-shutdown-wr";
+      await page.evaluate((id: string) => {
+        location.hash = id;
+      }, id);
+      await page.waitForFunction(
+        (id: string) => document.getElementById(id)?.open === true,
+        {},
+        id,
+      );
+      const seen = await page.evaluate((id: string) => {
+        // The first ladder is the host's, traced.
+        const svg = document.getElementById(id)!.querySelector(
+          "svg.ladder",
+        )! as unknown as {
+          querySelectorAll(s: string): ArrayLike<{
+            textContent: string | null;
+            getBBox(): { x: number; y: number; width: number; height: number };
+          }>;
+          viewBox: { baseVal: { width: number } };
+        };
+        const texts = Array.from(svg.querySelectorAll("text")).map((t) => ({
+          text: t.textContent ?? "",
+          box: t.getBBox(),
+        }));
+        const overlaps: string[] = [];
+        texts.forEach((a, i) =>
+          texts.slice(i + 1).forEach((b) => {
+            const apart = a.box.x + a.box.width <= b.box.x ||
+              b.box.x + b.box.width <= a.box.x ||
+              a.box.y + a.box.height <= b.box.y ||
+              b.box.y + b.box.height <= a.box.y;
+            if (!apart) overlaps.push(`${a.text} / ${b.text}`);
+          })
+        );
+        const width = svg.viewBox.baseVal.width;
+        return {
+          transitions: Array.from(svg.querySelectorAll("text.transition"))
+            .map((t) => t.textContent),
+          reasons: Array.from(svg.querySelectorAll("text.reason")).map((t) =>
+            t.textContent
+          ),
+          overlaps,
+          cut: texts.filter((t) => t.box.x < 0 || t.box.x + t.box.width > width)
+            .map((t) => t.text),
+        };
+      }, id);
+      assert.ok(
+        seen.transitions.some((t) => t?.startsWith("CLOSE_WAIT ")),
+        seen.transitions.join(", "),
+      );
+      assert.deepEqual(seen.reasons, ["reason: TCP_ABORT_ON_CLOSE"]);
+      assert.deepEqual(seen.overlaps, []);
+      assert.deepEqual(seen.cut, []);
+      // Every ladder of every case, opened.
+      const all = await page.evaluate(() => {
+        for (const d of Array.from(document.querySelectorAll("details"))) {
+          d.open = true;
+        }
+        const bad: string[] = [];
+        let ladders = 0;
+        for (
+          const svg of Array.from(
+            document.querySelectorAll("svg.ladder"),
+          ) as unknown as {
+            querySelectorAll(s: string): ArrayLike<{
+              textContent: string | null;
+              getBBox(): {
+                x: number;
+                y: number;
+                width: number;
+                height: number;
+              };
+            }>;
+            querySelector(s: string): { textContent: string | null } | null;
+            viewBox: { baseVal: { width: number } };
+          }[]
+        ) {
+          ladders++;
+          const texts = Array.from(svg.querySelectorAll("text")).map((t) => ({
+            text: t.textContent ?? "",
+            box: t.getBBox(),
+          }));
+          const width = svg.viewBox.baseVal.width;
+          texts.forEach((a, i) => {
+            if (a.box.x < 0 || a.box.x + a.box.width > width) {
+              bad.push(`cut: ${a.text}`);
+            }
+            texts.slice(i + 1).forEach((b) => {
+              const apart = a.box.x + a.box.width <= b.box.x ||
+                b.box.x + b.box.width <= a.box.x ||
+                a.box.y + a.box.height <= b.box.y ||
+                b.box.y + b.box.height <= a.box.y;
+              if (!apart) {
+                bad.push(
+                  `${
+                    svg.querySelector("title")?.textContent
+                  }: ${a.text} / ${b.text}`,
+                );
+              }
+            });
+          });
+        }
+        return { ladders, bad };
+      });
+      assert.ok(all.ladders > 300, `${all.ladders} ladders`);
+      assert.deepEqual(all.bad.slice(0, 5), [], `${all.bad.length} overlaps`);
+    }, { executable: chromium! }),
+});

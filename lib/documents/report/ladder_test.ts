@@ -19,10 +19,10 @@ Deno.test("ladderSvg() draws one arrow per segment, in order", () => {
   assert.deepEqual(
     arrows.map((m) => [m[1], Number(m[2]), Number(m[3]), m[4]]),
     [
-      ["seg-syn", 90, 290, "S"],
-      ["seg-syn", 290, 90, "S."],
-      ["seg-data", 90, 290, "P. 4"],
-      ["seg-rst", 290, 90, "R."],
+      ["seg-syn", 150, 350, "S"],
+      ["seg-syn", 350, 150, "S."],
+      ["seg-data", 150, 350, "P. 4"],
+      ["seg-rst", 350, 150, "R."],
     ],
   );
   assert.match(svg, /^<svg [^>]*height="112"/);
@@ -86,4 +86,55 @@ Deno.test("segmentClass() picks the most telling flag", async (t) => {
 Deno.test("segmentLabel() shows the length only when there is data", () => {
   assert.equal(segmentLabel({ from: "client", flags: ".", len: 0 }), ".");
   assert.equal(segmentLabel({ from: "client", flags: "P.", len: 4 }), "P. 4");
+});
+
+Deno.test("ladderSvg() puts each side's transitions beside its lifeline among the segments and checkpoints, in the order they happened", () => {
+  const svg = ladderSvg(WIRE, "t", {
+    marks: [{ checkpoint: "after", at: 4, client: "CLOSED", t: 900 }],
+    states: [
+      { side: "client", state: "SYN_SENT", at: 0, t: 60 },
+      { side: "client", state: "ESTABLISHED", at: 2, t: 100 },
+      { side: "server", state: "ESTABLISHED", at: 2, t: 110 },
+      { side: "server", state: "CLOSED", at: 3, t: 500 },
+      { side: "client", state: "CLOSED", at: 4, t: 510 },
+    ],
+    reasons: { 3: "TCP_ABORT_ON_CLOSE" },
+    kept: { server: "TIME_WAIT" },
+  });
+  const order = [
+    ...svg.matchAll(
+      /<(?:g class="([^"]+)">.*?<text[^>]*>([^<]*)<\/text>|text class="([^"]+)"[^>]*>([^<]*)<\/text>)/g,
+    ),
+  ].map((m) => m[1] ? `${m[1]} ${m[2]}` : `${m[3]} ${m[4]}`);
+  assert.deepEqual(order, [
+    "transition SYN_SENT 0.06 ms",
+    "seg-syn S",
+    "seg-syn S.",
+    // One row: the client's change and the server's, nothing between.
+    "transition ESTABLISHED 0.10 ms",
+    "transition ESTABLISHED 0.11 ms",
+    "seg-data P. 4",
+    "transition CLOSED 0.50 ms",
+    "seg-rst R.",
+    "reason reason: TCP_ABORT_ON_CLOSE",
+    // The checkpoint was reached after the client's change (900 > 510).
+    "transition CLOSED 0.51 ms",
+    "checkpoint after",
+    "state CLOSED",
+    "kept kept: TIME_WAIT",
+  ]);
+  assert.match(
+    svg,
+    /<text class="transition" x="144" y="\d+" text-anchor="end">SYN_SENT 0.06 ms<\/text>/,
+  );
+  const ys = [
+    ...svg.matchAll(/class="transition" x="\d+" y="(\d+)"[^>]*>ESTABLISHED/g),
+  ]
+    .map((m) => m[1]);
+  assert.equal(ys.length, 2);
+  assert.equal(ys[0], ys[1], "the two sides' changes share a row");
+  assert.match(
+    svg,
+    /<text class="kept" x="356" y="\d+" text-anchor="start">kept: TIME_WAIT<\/text>/,
+  );
 });
