@@ -168,3 +168,44 @@ export function untracedWhy(
   }
   return null;
 }
+
+/**
+ * A trial's kernel story in one line of text: each side's states in the
+ * order entered, then each RST with its reason; `null` where the trial has
+ * no transitions.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { storyText } from "./reset_reasons.ts";
+ * assert.equal(
+ *   storyText({
+ *     endpoints: null,
+ *     observations: {},
+ *     transitions: [
+ *       { side: "client", from: "ESTABLISHED", to: "CLOSE_WAIT", t: 5 },
+ *       { side: "server", from: "ESTABLISHED", to: "FIN_WAIT1", t: 4 },
+ *       { side: "client", from: "CLOSE_WAIT", to: "CLOSED", t: 9 },
+ *     ],
+ *     resets: [{ side: "client", reason: "TCP_ABORT_ON_CLOSE", t: 9 }],
+ *   }),
+ *   "client ESTABLISHED→CLOSE_WAIT→CLOSED; server ESTABLISHED→FIN_WAIT1; " +
+ *     "RST from client: TCP_ABORT_ON_CLOSE",
+ * );
+ * ```
+ */
+export function storyText(t: TrialResult): string | null {
+  if (!t.transitions || !t.resets) return null;
+  const parts: string[] = [];
+  for (const side of ["client", "server"] as const) {
+    const mine = t.transitions.filter((x) => x.side === side);
+    if (mine.length === 0) continue;
+    parts.push(
+      `${side} ${[mine[0]!.from, ...mine.map((x) => x.to)].join("→")}`,
+    );
+  }
+  for (const r of t.resets) {
+    parts.push(`RST from ${r.side}: ${reasonText(r.reason)}`);
+  }
+  return parts.join("; ");
+}

@@ -29,6 +29,7 @@ import { escapeHtml as h } from "./escape.ts";
 import { answerAnchor, caseAnchor } from "../anchors.ts";
 import type { Answer, Answers } from "../answers.ts";
 import { ladderSvg } from "./ladder.ts";
+import { storyText } from "../reset_reasons.ts";
 import { ANSWERS_LEAD, disagreesIn, GENERATED_BY, LEGEND } from "./markdown.ts";
 import { stackDescription, stackName } from "../stack_text.ts";
 
@@ -330,6 +331,25 @@ function caseSection(
       c.wire.differs ? " ≠" : ""
     }</th>${c.platforms.map((i) => wireCell(c, i)).join("")}</tr>`,
   );
+  if (c.platforms.some((i) => c.trials[i]?.some((t) => t.transitions))) {
+    rows.push(
+      `<tr class="filterable" data-differences="0"><th>kernel</th>${
+        c.platforms.map((i) => {
+          const trials = c.trials[i] ?? [];
+          const traced = trials.find((t) => t.transitions);
+          const why = trials.find((t) => t.transitionsUnavailable)
+            ?.transitionsUnavailable;
+          return `<td>${
+            traced
+              ? h(storyText(traced) ?? "")
+              : why
+              ? h(`not traced: ${why}`)
+              : "—"
+          }</td>`;
+        }).join("")
+      }</tr>`,
+    );
+  }
   const disagreeing = c.platforms.filter((i) =>
     (c.agreement[i]?.disagree.length ?? 0) > 0
   );

@@ -12,6 +12,7 @@
 
 import type { Observation } from "../../engine/observers.ts";
 import type { Platform } from "../../results/format.ts";
+import { storyText } from "../reset_reasons.ts";
 import {
   agreementText,
   type CaseComparison,
@@ -140,6 +141,19 @@ function wireCell(c: CaseComparison, i: number): string {
   return c.wire.differs ? `**${markdownCode(w)}**` : markdownCode(w);
 }
 
+/**
+ * The kernel's story of the platform's first traced trial (its transitions
+ * and resets), or why there is none; never counted as a difference.
+ */
+function kernelCell(c: CaseComparison, i: number): string {
+  const trials = c.trials[i] ?? [];
+  const traced = trials.find((t) => t.transitions);
+  if (traced) return markdownText(storyText(traced) ?? "");
+  const why = trials.find((t) => t.transitionsUnavailable)
+    ?.transitionsUnavailable;
+  return why ? markdownText(`not traced: ${why}`) : "—";
+}
+
 function agreementCell(
   c: CaseComparison,
   i: number,
@@ -173,6 +187,9 @@ function caseSection(c: CaseComparison, all: readonly Platform[]) {
     c.wire.differs ? "≠ wire" : "wire",
     ...c.platforms.map((i) => wireCell(c, i)),
   ]);
+  if (c.platforms.some((i) => c.trials[i]?.some((t) => t.transitions))) {
+    rows.push(["kernel", ...c.platforms.map((i) => kernelCell(c, i))]);
+  }
   rows.push([
     "trials",
     ...c.platforms.map((i) => agreementCell(c, i, "full")),
