@@ -27,7 +27,7 @@ import { runBounded } from "../stacks/process.ts";
 import { parseTimeSummary, type TimeFigures } from "./time_summary.ts";
 
 const USAGE = `Usage: deno task bench [--rounds N] [--trials N] [--no-jobs]
-                        [--no-stacks]
+                        [--no-trace] [--no-stacks]
 
 Times every experiment as run-all's serial engine runs it, the cost of one
 FFI call, of the self-check run-all makes first, and of one
@@ -35,7 +35,9 @@ readLeftovers() (the kernel's sockets for a trial's 4-tuple). Shows which
 experiment and round it is at on stderr, when that is a terminal.
 Then times whole runs of run-all --only article --only teardown with
 --jobs 1 and with the default jobs, in turn: wall time including Deno's
-start, the ratio, and where the time went in each. Then one whole run-all
+start, the ratio, and where the time went in each. Then, as root on
+Linux, the tracer's cost: whole runs traced and with --no-trace, in turn,
+per trial and per run. Then one whole run-all
 on each TCP stack this machine can run (the host, linux-6.1 under QEMU,
 gvisor): wall time including the stack's start, and the run's own time
 inside it.
@@ -44,6 +46,7 @@ inside it.
                paired whole runs (default 3); medians and ranges are shown
   --trials N   trials per case (default 3, as run-all)
   --no-jobs    skip the whole runs with --jobs 1 and the default
+  --no-trace   skip the whole runs traced and with --no-trace
   --no-stacks  skip the whole runs on each stack
   --help       show this help`;
 
@@ -70,6 +73,7 @@ async function main(args: string[]): Promise<number> {
     rounds: { type: "string" },
     trials: { type: "string" },
     "no-jobs": { type: "boolean" },
+    "no-trace": { type: "boolean" },
     "no-stacks": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -199,6 +203,11 @@ async function main(args: string[]): Promise<number> {
       "\n" + await timeJobs(trials, values.rounds ? rounds : 3, width),
     );
   }
+  if (!values["no-trace"]) {
+    console.log(
+      "\n" + await timeTracer(trials, values.rounds ? rounds : 3, width),
+    );
+  }
   if (!values["no-stacks"]) {
     const timed = await timeStacks(trials);
     console.log(
@@ -224,6 +233,10 @@ export function runSeconds(stdout: string): number | null {
 interface WholeRun {
   readonly wallMs: number;
   readonly figures: TimeFigures;
+  /** Whether its summary says the kernel was traced. */
+  readonly traced: boolean;
+  /** Trials run (cases × trials, from its summary). */
+  readonly trialCount: number;
 }
 
 /**
@@ -236,8 +249,9 @@ async function wholeRun(
   dir: string,
   trials: number,
   jobs: number | null,
+  extra: readonly string[] = [],
 ): Promise<WholeRun> {
-  const out = `${dir}/${jobs ?? "default"}.json`;
+  const out = `${dir}/${jobs ?? "default"}${extra.join("")}.json`;
   const t0 = performance.now();
   const run = await runBounded(Deno.execPath(), {
     args: runAllDenoArgs([
@@ -245,6 +259,7 @@ async function wholeRun(
       "--trials",
       String(trials),
       ...(jobs === null ? [] : ["--jobs", String(jobs)]),
+      ...extra,
       "--out",
       out,
     ]),
@@ -253,6 +268,9 @@ async function wholeRun(
   });
   const wallMs = performance.now() - t0;
   const figures = parseTimeSummary(run.stdout);
+  const traced = /^transitions: traced /m.test(run.stdout);
+  const ran = /^(\d+) cases? × (\d+) trials?/m.exec(run.stdout);
+  const trialCount = ran ? Number(ran[1]) * Number(ran[2]) : NaN;
   if (run.code !== 0 || figures === null) {
     throw new Error(
       `run-all ${jobs === null ? "" : `--jobs ${jobs} `}failed: ${
@@ -261,7 +279,7 @@ async function wholeRun(
     );
   }
   Deno.removeSync(out);
-  return { wallMs, figures };
+  return { wallMs, figures, traced, trialCount };
 }
 
 /** The experiments the jobs comparison runs (the issue's 102 cases). */
@@ -341,6 +359,87 @@ async function timeJobs(
         `the trials' wall time.`,
       width,
     ),
+  ].join("\n");
+}
+
+/**
+ * Times whole runs with the kernel traced (the default) and with
+ * `--no-trace`, in turn, `rounds` pairs, both with the default jobs: the
+ * tracer's cost per trial (the trials' own time, summed, over their
+ * number), per run, and in the workers' start (each creates its instance).
+ */
+async function timeTracer(
+  trials: number,
+  rounds: number,
+  width: number,
+): Promise<string> {
+  const dir = Deno.makeTempDirSync({ prefix: "escoteria-trace-" });
+  const traced: WholeRun[] = [];
+  const untraced: WholeRun[] = [];
+  try {
+    for (let r = 0; r < rounds; r++) {
+      traced.push(await wholeRun(dir, trials, null));
+      untraced.push(await wholeRun(dir, trials, null, ["--no-trace"]));
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+  if (!traced[0]!.traced) {
+    return "The tracer's cost: not measured, the kernel cannot be traced " +
+      "here (run as root on Linux).";
+  }
+  const med = (xs: number[]) => median(xs);
+  const count = (r: WholeRun) => r.trialCount;
+  const perTrial = traced.map((t, i) =>
+    (t.figures.trialTimeMs - untraced[i]!.figures.trialTimeMs) /
+    count(t)
+  );
+  const ms = (n: number) => `${n.toFixed(2)} ms`;
+  const table = renderFittedTable(
+    ["", "traced (default)", "--no-trace", "cost of tracing"],
+    [
+      [
+        "wall, Deno's start included",
+        ms(med(traced.map((r) => r.wallMs))),
+        ms(med(untraced.map((r) => r.wallMs))),
+        ms(med(traced.map((r, i) => r.wallMs - untraced[i]!.wallMs))),
+      ],
+      [
+        "every worker ready after",
+        ms(med(traced.map((r) => r.figures.workersReadyMs ?? 0))),
+        ms(med(untraced.map((r) => r.figures.workersReadyMs ?? 0))),
+        ms(
+          med(traced.map((r, i) =>
+            (r.figures.workersReadyMs ?? 0) -
+            (untraced[i]!.figures.workersReadyMs ?? 0)
+          )),
+        ),
+      ],
+      [
+        "median trial",
+        ms(med(traced.map((r) => r.figures.medianTrialMs))),
+        ms(med(untraced.map((r) => r.figures.medianTrialMs))),
+        "",
+      ],
+      [
+        "trials' own time, per trial",
+        ms(med(traced.map((r) => r.figures.trialTimeMs / count(r)))),
+        ms(med(untraced.map((r) => r.figures.trialTimeMs / count(r)))),
+        ms(med(perTrial)),
+      ],
+    ],
+    { width },
+  );
+  return [
+    wrapText(
+      `The tracer's cost: run-all --only article --only teardown ` +
+        `(${plural(trials, "trial")} per case), traced and --no-trace in ` +
+        `turn, ${plural(rounds, "pair")}; medians, the cost as the median ` +
+        `of the paired differences:`,
+      width,
+    ),
+    "",
+    table,
   ].join("\n");
 }
 
