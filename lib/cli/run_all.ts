@@ -121,8 +121,8 @@ results/local/ instead (ignored by git), and an explicit --out that holds
 such cases is refused (exit 2), unless --allow-less-evidence.
 
 On Linux, as root, the kernel's own story of each trial is traced too: a
-private tracefs instance per thread records every state transition of both
-sockets and every reset the kernel sent, with its reason. Without root (or
+private tracefs instance records every state transition of both sockets and
+every reset the kernel sent, with its reason. Without root (or
 tracefs) "transitions" is null and "transitionsUnavailable" says why; cases
 that hold transitions are kept the same way. Ctrl-C removes the instances
 before it exits (130); a run killed outright leaves them to the next run,
@@ -480,22 +480,19 @@ export async function main(
       ...DEFAULT_TRIAL_OPTIONS,
       leftovers: true,
       wire: tap,
-      trace,
     };
     const trialCount = cases.length * options.trials;
     const progress = startProgress(trialCount);
     let done = 0;
     const started = performance.now();
-    // With workers, each opens its own capture (this one would only queue
-    // a copy of every frame that nobody reads) and its own trace instance.
-    if (workersFor(jobs, trialCount) > 1) {
-      if ("close" in tap) tap.close();
-      if ("close" in trace) trace.close();
-    }
+    // With workers, each opens its own capture: this one would only queue
+    // a copy of every frame that nobody reads. The tracer stays here.
+    if (workersFor(jobs, trialCount) > 1 && "close" in tap) tap.close();
     const outcome = await runCases(posix, cases, {
       jobs,
       trials: options.trials,
       trial: trialOptions,
+      trace,
       frames: pcapDir !== null,
       signal: interrupt.signal,
       onTrial: (c, trial, result, frames) => {

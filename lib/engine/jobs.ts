@@ -12,14 +12,20 @@
  * worker that overruns it, or fails outside the trial's own error handling,
  * is stopped, the fds its ledger holds are closed, the trial is recorded
  * with the error, and a fresh worker takes the rest of the queue. Where the
- * kernel is traced, each worker has its own tracefs instance, named here,
- * so a stopped worker's instance is removed here too.
+ * kernel is traced, this thread holds the tracer: each trial notes its
+ * window on the trace clock, and its story is told here as it ends.
  *
  * @module
  */
 
 import type { Posix } from "../../ffi/posix.ts";
-import { instanceName, removeInstance } from "../kernel/tracer.ts";
+import {
+  type KernelTracer,
+  tellStory,
+  TraceClock,
+  type TracerUnavailable,
+} from "../kernel/tracer.ts";
+import { parseEndpoint } from "../net/endpoints.ts";
 import { LoopbackCapture } from "../wire/capture.ts";
 import type { Frame } from "../wire/segments.ts";
 import { FdLedger } from "./fd_ledger.ts";
@@ -28,10 +34,16 @@ import {
   foldTrials,
   runCase,
   type TrialResult,
+  withStory,
 } from "./run.ts";
 import type { Case, Step } from "./scenario.ts";
 import { trialFrames, type TrialOptions } from "./trial.ts";
-import type { FromWorker, ToWorker, WorkerSetup } from "./worker_protocol.ts";
+import type {
+  FromWorker,
+  ToWorker,
+  TrialDone,
+  WorkerSetup,
+} from "./worker_protocol.ts";
 
 /** How {@linkcode runCases} runs. */
 export interface JobsOptions {
@@ -46,6 +58,11 @@ export interface JobsOptions {
    * it first, to spare the kernel a copy of every frame).
    */
   readonly trial: TrialOptions;
+  /**
+   * The kernel tracer, held by this thread (or why there is none): each
+   * trial's transitions and resets are told from it as the trial ends.
+   */
+  readonly trace?: KernelTracer | TracerUnavailable | null;
   /** Whether `onTrial` gets each trial's frames (for pcap files). */
   readonly frames?: boolean;
   /** Called as each trial ends (in completion order). */
@@ -130,9 +147,9 @@ const STOP_MS = 5000;
 
 /**
  * How long after `terminate()` its cleanup is done a second time. A worker
- * stops at its next point in JavaScript, so an FFI call it was in (an
- * `open`, a `mkdir` of its trace instance) still completes after the first
- * cleanup; the second one closes and removes what that call made.
+ * stops at its next point in JavaScript, so an FFI call it was in (a
+ * `socket`, an `accept`) still completes after the first cleanup; the
+ * second one closes what that call opened.
  */
 const TERMINATE_GRACE_MS = 100;
 
@@ -211,6 +228,11 @@ async function runSerially(
   const trialMs: number[] = [];
   let started = performance.now();
   const ran: CaseResult[] = [];
+  const trace = options.trace ?? null;
+  const trial = {
+    ...options.trial,
+    clock: trace && !("unavailable" in trace) ? new TraceClock(posix) : null,
+  };
   for (const c of cases) {
     if (options.signal) {
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -221,15 +243,14 @@ async function runSerially(
         posix,
         c,
         options.trials,
-        options.trial,
+        trial,
         (_, i, result, record) => {
           trialMs.push(performance.now() - started);
-          const frames = options.frames
-            ? trialFrames(options.trial, record)
-            : null;
+          const frames = options.frames ? trialFrames(trial, record) : null;
           options.onTrial?.(c, i, result, frames);
           started = performance.now();
         },
+        trace,
       ),
     );
   }
@@ -247,8 +268,6 @@ async function runSerially(
 interface Slot {
   readonly worker: Worker;
   readonly ledger: FdLedger;
-  /** The worker's tracefs instance, if it traces the kernel. */
-  readonly instance: string | null;
   job: Job | null;
   timer: ReturnType<typeof setTimeout> | undefined;
   /** Resolves once the worker has stopped (or was stopped). */
@@ -264,8 +283,6 @@ class Pool {
   readyAt: number | null = null;
   #unready = 0;
   #next = 0;
-  /** Workers started so far: numbers their trace instances. */
-  #started = 0;
   /** Second cleanups of terminated workers, awaited before the run ends. */
   readonly #cleanups: Promise<void>[] = [];
   #failure: unknown = null;
@@ -278,15 +295,12 @@ class Pool {
     readonly results: (TrialResult | undefined)[],
     readonly options: JobsOptions,
   ) {
-    const { wire, trace, ...trial } = options.trial;
+    const { wire, clock: _, ...trial } = options.trial;
+    const trace = options.trace;
     this.#setup = {
       kind: "setup",
       options: trial,
-      trace: !trace
-        ? null
-        : "unavailable" in trace
-        ? { unavailable: trace.unavailable }
-        : { instance: "" },
+      clock: !!trace && !("unavailable" in trace),
       wire: wire === null
         ? null
         : "unavailable" in wire
@@ -325,15 +339,9 @@ class Pool {
     const worker = new Worker(this.options.workerUrl ?? TRIAL_WORKER, {
       type: "module",
     });
-    const trace = this.#setup.trace;
-    // Instance 0 is the main thread's (a serial run's).
-    const instance = trace && "instance" in trace
-      ? instanceName(++this.#started)
-      : null;
     const slot: Slot = {
       worker,
       ledger,
-      instance,
       job: null,
       timer: undefined,
       ended: Promise.withResolvers<void>(),
@@ -347,11 +355,7 @@ class Pool {
     };
     worker.onmessageerror = () =>
       this.#fail(slot, "trial worker: a message could not be read");
-    this.#post(slot, {
-      ...this.#setup,
-      ledger: ledger.buffer,
-      ...(instance !== null ? { trace: { instance } } : {}),
-    });
+    this.#post(slot, { ...this.#setup, ledger: ledger.buffer });
     this.#assign(slot);
   }
 
@@ -400,7 +404,7 @@ class Pool {
           return;
         }
         this.trialMs.push(message.ms);
-        this.#record(job, message.result, message.frames);
+        this.#record(job, this.#told(message), message.frames);
         this.#assign(slot);
         return;
       }
@@ -415,6 +419,22 @@ class Pool {
         this.#end(slot);
         return;
     }
+  }
+
+  /** The trial's result with its story, told from this thread's tracer. */
+  #told(message: TrialDone): TrialResult {
+    const trace = this.options.trace;
+    if (!trace) return message.result;
+    const written = message.result.endpoints;
+    const endpoints = written && {
+      client: parseEndpoint(written.client),
+      server: parseEndpoint(written.server),
+    };
+    return withStory(
+      message.result,
+      tellStory(trace, endpoints, message.window),
+      message.checkpointTimes,
+    );
   }
 
   #record(job: Job, result: TrialResult, frames: Frame[] | null): void {
@@ -441,10 +461,9 @@ class Pool {
   }
 
   /**
-   * Ends `slot`'s worker, closes every fd its ledger still holds and
-   * removes its trace instance (a worker that stopped cleanly removed it);
-   * a worker stopped in the middle of its work (`forced`) is cleaned up
-   * once more after {@linkcode TERMINATE_GRACE_MS}.
+   * Ends `slot`'s worker and closes every fd its ledger still holds; a
+   * worker stopped in the middle of its work (`forced`) is cleaned up once
+   * more after {@linkcode TERMINATE_GRACE_MS}.
    */
   #end(slot: Slot, forced = false): void {
     if (!this.#slots.delete(slot)) return;
@@ -457,7 +476,6 @@ class Pool {
         slot.ledger.closed(fd);
         this.#close(fd);
       }
-      if (slot.instance !== null) removeInstance(this.posix, slot.instance);
     };
     cleanUp();
     if (forced) {

@@ -10,9 +10,15 @@
 import type { Posix } from "../../ffi/posix.ts";
 import {
   type ResetSent,
+  type StoryFields,
   storyShape,
   type Transition,
 } from "../kernel/kernel_story.ts";
+import {
+  type KernelTracer,
+  tellStory,
+  type TracerUnavailable,
+} from "../kernel/tracer.ts";
 import type { Leftover } from "../kernel/leftovers.ts";
 import { writeEndpoints, type WrittenEndpoints } from "../net/endpoints.ts";
 import type { Segment } from "../wire/segments.ts";
@@ -69,34 +75,69 @@ function roundMs(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-/** Runs `trials` trials of one case and folds them into a case result. */
+/**
+ * Runs `trials` trials of one case and folds them into a case result;
+ * with `trace` (this thread's tracer, or why there is none), each trial's
+ * transitions and resets too.
+ */
 export function runCase(
   posix: Posix,
   c: Case,
   trials: number,
   options: TrialOptions,
   onTrial?: OnTrial,
+  trace?: KernelTracer | TracerUnavailable | null,
 ): CaseResult {
   const steps = c.experiment.steps(c.params);
   const results: TrialResult[] = [];
   for (let i = 0; i < trials; i++) {
     const record = runTrial(posix, steps, options);
-    const result = trialResult(record);
+    const result = trialResult(
+      record,
+      trace ? tellStory(trace, record.endpoints, record.traceWindow) : {},
+    );
     results.push(result);
     onTrial?.(c, i, result, record);
   }
   return foldTrials(c, results);
 }
 
-/** A trial's record as results files hold it. */
-export function trialResult(record: TrialRecord): TrialResult {
-  const { durations, endpoints, ...rest } = record;
+/**
+ * A trial's record as results files hold it, with its story (told by the
+ * thread holding the tracer) where there is one.
+ */
+export function trialResult(
+  record: TrialRecord,
+  story: StoryFields = {},
+): TrialResult {
+  const { durations, endpoints, traceWindow: _, checkpointTimes, ...rest } =
+    record;
+  return withStory(
+    {
+      ...rest,
+      endpoints: endpoints && writeEndpoints(endpoints),
+      durations: Object.fromEntries(
+        Object.entries(durations).map(([k, v]) => [k, roundMs(v)]),
+      ),
+    },
+    story,
+    checkpointTimes,
+  );
+}
+
+/**
+ * `result` with its story; the checkpoints' times on the trace clock go
+ * with the transitions they place, and only with them.
+ */
+export function withStory(
+  result: TrialResult,
+  story: StoryFields,
+  checkpointTimes: Record<string, number> | undefined,
+): TrialResult {
   return {
-    ...rest,
-    endpoints: endpoints && writeEndpoints(endpoints),
-    durations: Object.fromEntries(
-      Object.entries(durations).map(([k, v]) => [k, roundMs(v)]),
-    ),
+    ...result,
+    ...story,
+    ...(story.transitions && checkpointTimes ? { checkpointTimes } : {}),
   };
 }
 

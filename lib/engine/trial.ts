@@ -6,10 +6,11 @@
  * the trial's segments are recorded too, and after both sides have closed
  * the kernel's leftover sockets for its 4-tuple; the tap is focused on
  * the trial's listener port as soon as it is bound, so a trial running
- * beside others reads none of their frames. Where a kernel tracer is given,
- * the trial's state transitions and the resets the kernel sent are read
- * from it after the wire is quiet (`lib/kernel/tracer.ts`), filtered to the
- * trial's listener port as soon as it is bound too. The tap also says when a
+ * beside others reads none of their frames. Where a trace clock is given,
+ * the trial notes its window on it (from its listener bound to its wire
+ * quiet, with the kernel's stamps of its segments), so that the thread
+ * holding the kernel tracer can tell its transitions and resets
+ * (`lib/kernel/tracer.ts`), and when each checkpoint was reached. The tap also says when a
  * FIN or RST is on its way to a socket: before a settle looks, a teardown
  * wait ends, or the engine closes the next socket, the receiving socket
  * takes it in (gVisor hands segments to sockets asynchronously).
@@ -21,11 +22,7 @@ import { formatLinger } from "../../ffi/linger.ts";
 import { pollNames } from "../../ffi/pollfd.ts";
 import { type Posix, unwrap } from "../../ffi/posix.ts";
 import type { SocketAddress } from "../../ffi/sockaddr.ts";
-import type {
-  KernelStory,
-  ResetSent,
-  Transition,
-} from "../kernel/kernel_story.ts";
+import type { TraceWindow } from "../kernel/kernel_story.ts";
 import { type Leftover, readLeftovers } from "../kernel/leftovers.ts";
 import { Deadline, timed } from "../net/deadline.ts";
 import type { Endpoints, Side } from "../net/endpoints.ts";
@@ -44,18 +41,11 @@ import { observationKey as key } from "./keys.ts";
 import { type Observation, observe, pollEverything } from "./observers.ts";
 import { type Step, stepCheckpoint } from "./scenario.ts";
 
-/** What the engine asks of a kernel tracer (`lib/kernel/tracer.ts`). */
-export interface KernelTrace {
-  /** Keeps only the events of connections to or from `port`. */
-  focus(port: number): void;
-  /** Forgets what was traced; the trial starts now. */
-  reset(): void;
-  /**
-   * The trial's transitions and resets so far; with the kernel's stamps of
-   * its segments (microseconds since the Unix epoch), placed among them.
-   */
-  story(endpoints: Endpoints, stamps?: readonly number[]): KernelStory;
-  /** Microseconds since the trial's start, on the trace's clock. */
+/** What the engine asks of a trace clock (`TraceClock`, lib/kernel). */
+export interface TraceClockLike {
+  /** Now on the trace clock and on the realtime clock, in microseconds. */
+  begin(): { start: number; startUnix: number };
+  /** Now on the trace clock, in microseconds. */
   now(): number;
 }
 
@@ -72,8 +62,8 @@ export interface TrialOptions {
   readonly wire: WireTap | { readonly unavailable: string } | null;
   /** Whether to read the kernel's leftover sockets after the trial. */
   readonly leftovers: boolean;
-  /** The kernel tracer, or why there is none; absent: not asked. */
-  readonly trace?: KernelTrace | { readonly unavailable: string } | null;
+  /** The trace clock, where the kernel is traced; absent: not asked. */
+  readonly clock?: TraceClockLike | null;
 }
 
 /** Default options: IPv4 loopback, 2 s per wait (the article slept 3 s). */
@@ -104,15 +94,14 @@ export interface TrialRecord {
   readonly wireCheckpoints?: Record<string, number>;
   readonly leftovers?: Leftover[] | null;
   readonly leftoversUnavailable?: string;
-  /** Both sockets' state changes, as the kernel traced them. */
-  readonly transitions?: Transition[] | null;
-  /** Every reset the kernel sent on the connection, with its reason. */
-  readonly resets?: ResetSent[] | null;
-  /** Why `transitions` and `resets` are null. */
-  readonly transitionsUnavailable?: string;
+  /**
+   * The trial's window on the trace clock, where one was given: for the
+   * thread holding the tracer (never written to results).
+   */
+  readonly traceWindow?: TraceWindow;
   /**
    * Microseconds from the trial's start when each checkpoint was first
-   * reached, on the trace's clock (where transitions were traced).
+   * reached, on the trace clock.
    */
   readonly checkpointTimes?: Record<string, number>;
 }
@@ -160,8 +149,10 @@ interface Context {
   endpoints: Endpoints | null;
   /** Segments seen when each checkpoint was first reached. */
   readonly checkpoints: Record<string, number>;
-  /** When each checkpoint was first reached, on the trace's clock. */
+  /** When each checkpoint was first reached, on the trace clock. */
   readonly checkpointTimes: Record<string, number>;
+  /** The trial's start on the trace clock, once its listener is bound. */
+  traceStart: { start: number; startUnix: number } | null;
 }
 
 /**
@@ -169,7 +160,11 @@ interface Context {
  * every socket is in `sockets` from the moment it is opened; returns the
  * endpoints.
  */
-function establish(sockets: Sockets, options: TrialOptions): Endpoints {
+function establish(
+  sockets: Sockets,
+  options: TrialOptions,
+  started: (start: { start: number; startUnix: number }) => void,
+): Endpoints {
   const { client, server, endpoints } = connectLoopback(sockets.posix, {
     family: options.family,
     address: options.address,
@@ -180,8 +175,7 @@ function establish(sockets: Sockets, options: TrialOptions): Endpoints {
     listening: (address) => {
       const wire = options.wire;
       if (wire && "segments" in wire) wire.focus?.(address.port);
-      const trace = options.trace;
-      if (trace && "focus" in trace) trace.focus(address.port);
+      if (options.clock) started(options.clock.begin());
     },
   });
   sockets.fd.client = client;
@@ -329,8 +323,12 @@ function reachCheckpoint(ctx: Context, checkpoint: string): void {
   if (!wire || !("segments" in wire) || !ctx.endpoints) return;
   if (checkpoint in ctx.checkpoints) return;
   ctx.checkpoints[checkpoint] = wire.segments(ctx.endpoints).length;
-  const trace = ctx.options.trace;
-  if (trace && "now" in trace) ctx.checkpointTimes[checkpoint] = trace.now();
+  const clock = ctx.options.clock;
+  if (clock && ctx.traceStart) {
+    ctx.checkpointTimes[checkpoint] = Math.round(
+      clock.now() - ctx.traceStart.start,
+    );
+  }
 }
 
 /** Interprets one step, recording into the context. */
@@ -443,15 +441,14 @@ function afterClose(
   posix: Posix,
   endpoints: Endpoints,
   options: TrialOptions,
+  traceStart: { start: number; startUnix: number } | null,
 ): Partial<TrialRecord> {
   const out: {
     wire?: Segment[] | null;
     wireUnavailable?: string;
     leftovers?: Leftover[] | null;
     leftoversUnavailable?: string;
-    transitions?: Transition[] | null;
-    resets?: ResetSent[] | null;
-    transitionsUnavailable?: string;
+    traceWindow?: TraceWindow;
   } = {};
   const wire = options.wire;
   if (wire && "segments" in wire) {
@@ -472,27 +469,20 @@ function afterClose(
       out.leftoversUnavailable = found.unavailable;
     }
   }
-  const trace = options.trace;
-  if (trace && "story" in trace) {
-    try {
-      // The frames of the segments just read, with the kernel's stamps.
-      const frames = wire && "segments" in wire
-        ? wire.frames?.(endpoints)
-        : undefined;
-      const stamps = frames?.map((f) => f.timeUs);
-      const story = trace.story(
-        endpoints,
-        stamps?.every((s) => s !== undefined) ? stamps as number[] : undefined,
-      );
-      out.transitions = story.transitions;
-      out.resets = story.resets;
-    } catch (e) {
-      out.transitions = out.resets = null;
-      out.transitionsUnavailable = e instanceof Error ? e.message : String(e);
-    }
-  } else if (trace) {
-    out.transitions = out.resets = null;
-    out.transitionsUnavailable = trace.unavailable;
+  const clock = options.clock;
+  if (clock && traceStart) {
+    // The frames of the segments just read, with the kernel's stamps.
+    const frames = wire && "segments" in wire
+      ? wire.frames?.(endpoints)
+      : undefined;
+    const stamps = frames?.map((f) => f.timeUs);
+    out.traceWindow = {
+      ...traceStart,
+      end: clock.now(),
+      ...(stamps?.every((s) => s !== undefined)
+        ? { stamps: stamps as number[] }
+        : {}),
+    };
   }
   return out;
 }
@@ -538,6 +528,7 @@ export function runTrial(
     endpoints: null,
     checkpoints: {},
     checkpointTimes: {},
+    traceStart: null,
   };
   let endpoints: Endpoints | null = null;
   let error: string | null = null;
@@ -545,13 +536,13 @@ export function runTrial(
   let cleanupAt: number | undefined;
   const wire = options.wire;
   if (wire && "reset" in wire) wire.reset();
-  const trace = options.trace;
-  if (trace && "reset" in trace) trace.reset();
   try {
     // Probed once per process, before any trial's connection exists, so
     // the probe's own connection never runs in the middle of a trial.
     pollReportsRdhup(posix);
-    endpoints = establish(ctx.sockets, options);
+    endpoints = establish(ctx.sockets, options, (start) => {
+      ctx.traceStart = start;
+    });
     ctx.endpoints = endpoints;
     for (const step of steps) perform(ctx, step);
     cleanupAt = segmentsBeforeCleanup(ctx);
@@ -568,7 +559,7 @@ export function runTrial(
   }
   if (endpoints !== null) {
     try {
-      extra = afterClose(posix, endpoints, options);
+      extra = afterClose(posix, endpoints, options, ctx.traceStart);
     } catch (e) {
       error ??= e instanceof Error ? e.message : String(e);
     }
@@ -585,7 +576,7 @@ export function runTrial(
     ...(extra.wire && Object.keys(ctx.checkpoints).length
       ? { wireCheckpoints: ctx.checkpoints }
       : {}),
-    ...(extra.transitions && Object.keys(ctx.checkpointTimes).length
+    ...(extra.traceWindow && Object.keys(ctx.checkpointTimes).length
       ? { checkpointTimes: ctx.checkpointTimes }
       : {}),
   };

@@ -1,7 +1,9 @@
 /**
  * A trial worker: its own isolate with its own libc binding and, where the
- * run captures the wire, its own capture socket on lo (and where it traces
- * the kernel, its own tracefs instance). It runs the trials
+ * run captures the wire, its own capture socket on lo (and where the run
+ * traces the kernel, a view of the trace clock: each trial notes its
+ * window on it for the main thread, which holds the tracer). It runs the
+ * trials
  * the main thread hands it one at a time, with the same engine as a serial
  * run ({@linkcode runTrial}); each trial is on its own port pair and the
  * capture attributes frames by endpoints, so what else runs beside it does
@@ -12,7 +14,7 @@
  */
 
 import { hostPosix, type Posix } from "../../ffi/posix.ts";
-import { KernelTracer } from "../kernel/tracer.ts";
+import { TraceClock } from "../kernel/tracer.ts";
 import { openCapture } from "../wire/capture.ts";
 import { FdLedger } from "./fd_ledger.ts";
 import { trialResult } from "./run.ts";
@@ -29,7 +31,6 @@ const scope = globalThis as unknown as {
 let posix: Posix | null = null;
 let options: TrialOptions | null = null;
 let capture: ReturnType<typeof openCapture> | null = null;
-let tracer: ReturnType<typeof KernelTracer.open> | null = null;
 let sendFrames = false;
 
 function post(message: FromWorker): void {
@@ -48,10 +49,11 @@ scope.onmessage = (e) => {
         capture = message.wire === "capture"
           ? openCapture(posix)
           : message.wire;
-        tracer = message.trace && "instance" in message.trace
-          ? KernelTracer.open(posix, message.trace.instance)
-          : message.trace;
-        options = { ...message.options, wire: capture, trace: tracer };
+        options = {
+          ...message.options,
+          wire: capture,
+          clock: message.clock ? new TraceClock(posix) : null,
+        };
         post({ kind: "ready" });
         return;
       }
@@ -69,6 +71,10 @@ scope.onmessage = (e) => {
           result: trialResult(record),
           frames,
           ms,
+          ...(record.traceWindow ? { window: record.traceWindow } : {}),
+          ...(record.checkpointTimes
+            ? { checkpointTimes: record.checkpointTimes }
+            : {}),
         });
         return;
       }
@@ -78,7 +84,6 @@ scope.onmessage = (e) => {
           dropped = capture.dropped;
           capture.close();
         }
-        if (tracer && "close" in tracer) tracer.close();
         post({ kind: "stopped", dropped });
         scope.close();
         return;

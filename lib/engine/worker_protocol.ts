@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { TraceWindow } from "../kernel/kernel_story.ts";
 import type { Frame } from "../wire/segments.ts";
 import type { TrialResult } from "./run.ts";
 import type { Step } from "./scenario.ts";
@@ -18,7 +19,7 @@ export interface WorkerSetup {
   readonly kind: "setup";
   /** Shared memory where the worker notes every fd it holds. */
   readonly ledger: SharedArrayBuffer;
-  readonly options: Omit<TrialOptions, "wire" | "trace">;
+  readonly options: Omit<TrialOptions, "wire" | "clock">;
   /**
    * `capture`: open a capture of its own on lo; else why there is none,
    * or `null` for no wire at all.
@@ -27,14 +28,10 @@ export interface WorkerSetup {
   /** Whether to send each trial's frames back (for pcap files). */
   readonly frames: boolean;
   /**
-   * `{ instance }`: trace the kernel in a tracefs instance of that name
-   * (the main thread removes it if the worker has to be stopped); else why
-   * there is no tracer, or `null` for none asked.
+   * Whether the main thread traces the kernel: then each trial notes its
+   * window on the trace clock, for the main thread to tell its story.
    */
-  readonly trace:
-    | { readonly instance: string }
-    | { readonly unavailable: string }
-    | null;
+  readonly clock: boolean;
 }
 
 /** One trial to run. */
@@ -60,6 +57,10 @@ export interface TrialDone {
   readonly frames: Frame[] | null;
   /** The trial's wall time in the worker, in milliseconds. */
   readonly ms: number;
+  /** Where the kernel is traced: the trial's window on the trace clock. */
+  readonly window?: TraceWindow;
+  /** And when it reached each checkpoint on that clock. */
+  readonly checkpointTimes?: Record<string, number>;
 }
 
 /** The worker has set up (its capture open) and waits for trials. */

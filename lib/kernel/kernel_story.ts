@@ -66,6 +66,27 @@ function sideOf(
   return null;
 }
 
+/** A trial's story as its record holds it, or why it has none. */
+export interface StoryFields {
+  transitions?: Transition[] | null;
+  resets?: ResetSent[] | null;
+  transitionsUnavailable?: string;
+}
+
+/**
+ * A trial's window on the trace clock (microseconds, CLOCK_MONOTONIC):
+ * from its start (its listener bound) to its end (every socket closed, the
+ * wire quiet), with the realtime clock at its start and, where the wire was
+ * captured, the kernel's stamps of its segments (microseconds since the
+ * Unix epoch): what the thread holding the tracer needs to tell its story.
+ */
+export interface TraceWindow {
+  readonly start: number;
+  readonly startUnix: number;
+  readonly end: number;
+  readonly stamps?: readonly number[];
+}
+
 /**
  * Where the wire is captured, what puts the story in one order with it:
  * the kernel's stamps of the trial's segments and the trial's start, both

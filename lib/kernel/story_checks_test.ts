@@ -96,18 +96,18 @@ Deno.test({
     capture.close(); // the workers open their own
     const tracer = KernelTracer.open(posix, instanceName(911));
     assert.ok(!("unavailable" in tracer));
-    tracer.close(); // the workers trace in their own instances
     const cases = [...expandCases(article), ...expandCases(teardown)];
-    const out = await runCases(posix, cases, {
-      jobs: DEFAULT_JOBS,
-      trials: 1,
-      trial: {
-        ...DEFAULT_TRIAL_OPTIONS,
-        leftovers: true,
-        wire: capture,
+    let out;
+    try {
+      out = await runCases(posix, cases, {
+        jobs: DEFAULT_JOBS,
+        trials: 1,
+        trial: { ...DEFAULT_TRIAL_OPTIONS, leftovers: true, wire: capture },
         trace: tracer,
-      },
-    });
+      });
+    } finally {
+      tracer.close();
+    }
     assert.deepEqual(instancesOf(posix), [], "no instance left behind");
     assert.equal(openSocketCount(), before);
     let resets = 0;

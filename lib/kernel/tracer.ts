@@ -1,18 +1,21 @@
 /**
- * The kernel's tracer: a private tracefs instance per thread of a run
- * (`/sys/kernel/tracing/instances/escoteria-<pid>-<n>`), so nothing global
+ * The kernel's tracer: one private tracefs instance per run
+ * (`/sys/kernel/tracing/instances/escoteria-<pid>-0`), so nothing global
  * is changed, with two events enabled (`sock/inet_sock_set_state` and
  * `tcp/tcp_send_reset`, see `trace_events.ts`) on the `mono` clock
- * (CLOCK_MONOTONIC, so a trial's start can be read on the same clock).
- * The state changes are filtered in the kernel to the trial's listener
- * port as soon as it is bound ({@linkcode KernelTracer.focus}); resets
- * carry no port field to filter on (Linux 6.10 prints addresses), so
- * every reset is read and told apart by its ports here. `trace_pipe` is
- * opened non-blocking and drained at the trial's start and end.
+ * (CLOCK_MONOTONIC, which every thread can read: {@linkcode TraceClock}).
+ * The state changes are filtered in the kernel to TCP sockets with a port
+ * in the ephemeral range, where every trial's ports are; resets carry no
+ * port field to filter on (Linux 6.10 prints addresses). The thread that
+ * opened the instance reads `trace_pipe` (non-blocking, through libc)
+ * after each trial, and tells the trial's events from the others' by its
+ * port pair and its window on the trace clock: trials in workers only note
+ * their window. One instance for a whole run, because creating one and
+ * removing it each take about 34 ms, one at a time in the kernel: an
+ * instance per worker cost 0.8 s a run.
  *
- * Every path removes the instance: `close()` after a run, the main thread
- * after stopping a worker ({@linkcode removeInstance}), a Ctrl-C handler in
- * run-all, and, for a run killed outright, the next run, which removes the
+ * Every path removes the instance: `close()` after a run, run-all's Ctrl-C
+ * handler, and, for a run killed outright, the next run, which removes the
  * instances of processes that no longer exist
  * ({@linkcode removeStaleInstances}).
  *
@@ -25,7 +28,12 @@
 import { LinuxFiles } from "../../ffi/linux/files.ts";
 import type { Posix } from "../../ffi/posix.ts";
 import type { Endpoints } from "../net/endpoints.ts";
-import { type KernelStory, kernelStory } from "./kernel_story.ts";
+import {
+  type KernelStory,
+  kernelStory,
+  type StoryFields,
+  type TraceWindow,
+} from "./kernel_story.ts";
 import { parseTraceLine, type TraceEvent } from "./trace_events.ts";
 
 /** Where tracefs is mounted on current systems. */
@@ -120,15 +128,78 @@ export function removeStaleInstances(posix: Posix): string[] {
   return removed;
 }
 
-/** A private trace instance and its open `trace_pipe`. */
+/** The ephemeral port range (`net.ipv4.ip_local_port_range`), if readable. */
+function ephemeralPorts(posix: Posix): [number, number] | null {
+  const read = posix.readTextFile("/proc/sys/net/ipv4/ip_local_port_range");
+  const m = read.value === null ? null : /^(\d+)\s+(\d+)/.exec(read.value);
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+
+/**
+ * The kernel filter of the state changes: TCP, and where the ephemeral
+ * range is known, a port in it (a trial's listener binds port 0, so both
+ * of its ports are ephemeral).
+ */
+export function stateFilter(ports: [number, number] | null): string {
+  if (ports === null) return "protocol == 6";
+  const [lo, hi] = ports;
+  return `protocol == 6 && ((sport >= ${lo} && sport <= ${hi}) || ` +
+    `(dport >= ${lo} && dport <= ${hi}))`;
+}
+
+/** How long traced events are kept for trials still running. */
+const KEEP_MICROS = 10 * 60 * 1e6;
+
+/**
+ * A thread's view of the trace clock (`mono`, that is CLOCK_MONOTONIC) and
+ * of the realtime clock packet stamps are on: each trial's window is taken
+ * on it, in whatever thread runs the trial.
+ */
+export class TraceClock {
+  readonly #files: LinuxFiles;
+
+  constructor(posix: Posix) {
+    this.#files = new LinuxFiles(posix);
+  }
+
+  /**
+   * Now on both clocks: the realtime read between two monotonic reads, the
+   * closest of three pairs, stands for their middle.
+   */
+  begin(): { start: number; startUnix: number } {
+    let best = Infinity;
+    let start = 0;
+    let startUnix = 0;
+    for (let i = 0; i < 3; i++) {
+      const before = this.#files.monotonicMicros();
+      const real = this.#files.realtimeMicros();
+      const after = this.#files.monotonicMicros();
+      if (after - before < best) {
+        best = after - before;
+        start = before;
+        startUnix = real - (after - before) / 2;
+      }
+    }
+    return { start, startUnix };
+  }
+
+  /** Now on the trace clock, in microseconds. */
+  now(): number {
+    return this.#files.monotonicMicros();
+  }
+}
+
+/**
+ * A private trace instance and its open `trace_pipe`, read by the thread
+ * that opened it; trials in any thread are told apart by their port pair
+ * and their window on the trace clock ({@linkcode KernelTracer.storyOf}).
+ */
 export class KernelTracer {
   readonly #files: LinuxFiles;
   readonly #fd: number;
   readonly #buffer = new Uint8Array(64 * 1024);
   #partial = "";
   #events: TraceEvent[] = [];
-  #start = 0;
-  #startUnix = 0;
   #closed = false;
 
   private constructor(
@@ -171,8 +242,10 @@ export class KernelTracer {
     const settings: [string, string][] = [
       ["buffer_size_kb", String(BUFFER_KB)],
       ["trace_clock", "mono"],
-      // Nothing of the state changes until a trial's port is known.
-      ["events/sock/inet_sock_set_state/filter", "sport == 0 && dport == 0"],
+      [
+        "events/sock/inet_sock_set_state/filter",
+        stateFilter(ephemeralPorts(posix)),
+      ],
       ...TRACE_EVENTS.map((e): [string, string] => [`events/${e}/enable`, "1"]),
     ];
     for (const [file, value] of settings) {
@@ -193,63 +266,27 @@ export class KernelTracer {
   }
 
   /**
-   * Keeps only state changes to or from `port` (the trial's listener, just
-   * bound): the trial's times count from now, as the client connects.
+   * The story of the trial between `endpoints` in `window` (on the trace
+   * clock; see {@linkcode TraceWindow}): its sockets' changes and the
+   * resets the kernel sent, placed among the segments where the window
+   * holds their stamps. Call it once the trial has ended: what the trial's
+   * calls traced is in the ring buffer by then.
    */
-  focus(port: number): void {
-    const out = this.#files.writeFile(
-      `${instancePath(this.name)}/events/sock/inet_sock_set_state/filter`,
-      `sport == ${port} || dport == ${port}`,
+  storyOf(endpoints: Endpoints, window: TraceWindow): KernelStory {
+    this.#drain();
+    const events = this.#events.filter((e) =>
+      e.micros + 1 >= window.start && e.micros <= window.end
     );
-    if (out.ret < 0) {
-      throw new Error(`cannot filter trace to port ${port}: ${out.errno}`);
-    }
-    this.#started();
-  }
-
-  /** Forgets what was traced so far; a trial starts now. */
-  reset(): void {
-    this.#drain();
-    this.#events = [];
-    this.#started();
-  }
-
-  /**
-   * The trial's start, on the trace clock and on the realtime clock (that
-   * of packet stamps): the realtime read between two monotonic reads, the
-   * closest of three pairs, stands for their middle.
-   */
-  #started(): void {
-    let best = Infinity;
-    for (let i = 0; i < 3; i++) {
-      const before = this.#files.monotonicMicros();
-      const real = this.#files.realtimeMicros();
-      const after = this.#files.monotonicMicros();
-      if (after - before < best) {
-        best = after - before;
-        this.#start = before;
-        this.#startUnix = real - (after - before) / 2;
-      }
-    }
-  }
-
-  /** Microseconds since the trial's start, on the trace's clock. */
-  now(): number {
-    return Math.round(this.#files.monotonicMicros() - this.#start);
-  }
-
-  /**
-   * The trial's story so far: its sockets' changes and resets; with the
-   * kernel's stamps of the trial's segments (microseconds since the Unix
-   * epoch), each placed among them.
-   */
-  story(endpoints: Endpoints, stamps?: readonly number[]): KernelStory {
-    this.#drain();
+    const newest = this.#events.at(-1)?.micros ?? 0;
+    this.#events = this.#events.filter((e) => e.micros >= newest - KEEP_MICROS);
     return kernelStory(
-      this.#events,
+      events,
       endpoints,
-      this.#start,
-      stamps && { stamps, startUnixMicros: this.#startUnix },
+      window.start,
+      window.stamps && {
+        stamps: window.stamps,
+        startUnixMicros: window.startUnix,
+      },
     );
   }
 
@@ -279,6 +316,32 @@ export class KernelTracer {
     this.#closed = true;
     this.#files.posix.close(this.#fd);
     removeInstance(this.#files.posix, this.name);
+  }
+}
+
+/**
+ * A trial's transitions and resets from `tracer`, given its window, or
+ * both `null` with the reason: no tracer, no window (the trial never
+ * connected), or a failed read. Never throws.
+ */
+export function tellStory(
+  tracer: KernelTracer | TracerUnavailable,
+  endpoints: Endpoints | null,
+  window: TraceWindow | undefined,
+): StoryFields {
+  const none = (why: string) => ({
+    transitions: null,
+    resets: null,
+    transitionsUnavailable: why,
+  });
+  if ("unavailable" in tracer) return none(tracer.unavailable);
+  if (endpoints === null) return {};
+  if (window === undefined) return none("the trial kept no trace window");
+  try {
+    const story = tracer.storyOf(endpoints, window);
+    return { transitions: story.transitions, resets: story.resets };
+  } catch (e) {
+    return none(e instanceof Error ? e.message : String(e));
   }
 }
 

@@ -10,6 +10,8 @@ import {
   KernelTracer,
   openTracer,
   removeStaleInstances,
+  stateFilter,
+  TraceClock,
 } from "./tracer.ts";
 import { LinuxFiles } from "../../ffi/linux/files.ts";
 
@@ -26,9 +28,13 @@ function tracerMissing(): string | null {
 }
 const noTracer = tracerMissing();
 
-/** A connection opened and torn down the article's way, then closed. */
-function articleTeardown(tracer: KernelTracer) {
+/**
+ * A connection opened and torn down the article's way, then closed; its
+ * window on the trace clock.
+ */
+function articleTeardown(clock: TraceClock) {
   const fds: number[] = [];
+  let start = { start: 0, startUnix: 0 };
   const { client, server, endpoints } = connectLoopback(posix, {
     family: "inet",
     address: "127.0.0.1",
@@ -36,7 +42,9 @@ function articleTeardown(tracer: KernelTracer) {
     deadline: new Deadline(2000),
     opened: (fd) => fds.push(fd),
     closed: (fd) => posix.close(fd),
-    listening: (address) => tracer.focus(address.port),
+    listening: () => {
+      start = clock.begin();
+    },
   });
   try {
     posix.send(server, new TextEncoder().encode("PONG"));
@@ -48,29 +56,24 @@ function articleTeardown(tracer: KernelTracer) {
   } finally {
     for (const fd of fds) if (fd !== client && fd !== server) posix.close(fd);
   }
-  return endpoints;
+  return { endpoints, window: { ...start, end: clock.now() } };
 }
 
 Deno.test({
   name:
-    "a tracer traces one connection's transitions and the RST's reason, and leaves no instance behind",
+    "a tracer tells each connection's transitions and RST reason by its ports and window, and leaves no instance behind",
   ignore: noTracer !== null,
   fn: () => {
     const tracer = KernelTracer.open(posix, instanceName(901));
     assert.ok(!("unavailable" in tracer));
     assert.deepEqual(instancesOf(posix), [instanceName(901)]);
+    const clock = new TraceClock(posix);
     try {
-      tracer.reset();
-      // A second instance beside it (as each worker has) is its own.
-      const other = KernelTracer.open(posix, instanceName(902));
-      assert.ok(!("unavailable" in other));
-      assert.deepEqual(
-        instancesOf(posix),
-        [901, 902].map((n) => instanceName(n)),
-      );
-      other.close();
-      const endpoints = articleTeardown(tracer);
-      const story = tracer.story(endpoints);
+      const first = articleTeardown(clock);
+      // A second connection after it: its own story, and none of it in the
+      // first's window.
+      const second = articleTeardown(clock);
+      const story = tracer.storyOf(first.endpoints, first.window);
       const client = story.transitions.filter((t) => t.side === "client")
         .map((t) => `${t.from}>${t.to}`);
       assert.deepEqual(client, [
@@ -91,12 +94,14 @@ Deno.test({
       );
       const times = story.transitions.map((t) => t.t);
       assert.deepEqual(times, [...times].sort((a, b) => a - b));
-      // A second trial starts from nothing.
-      tracer.reset();
-      const again = articleTeardown(tracer);
-      const second = tracer.story(again);
-      assert.equal(second.transitions.length, story.transitions.length);
-      assert.equal(tracer.story(endpoints).transitions.length, 0);
+      assert.ok(times.every((t) => t <= first.window.end - first.window.start));
+      const again = tracer.storyOf(second.endpoints, second.window);
+      assert.equal(again.transitions.length, story.transitions.length);
+      // The first connection in the second's window: nothing.
+      assert.deepEqual(tracer.storyOf(first.endpoints, second.window), {
+        transitions: [],
+        resets: [],
+      });
     } finally {
       tracer.close();
     }
@@ -130,6 +135,14 @@ Deno.test({
       files.rmdir(instancePath(living));
     }
   },
+});
+
+Deno.test("stateFilter() keeps TCP with a port in the ephemeral range, or all TCP where the range is unknown", () => {
+  assert.equal(
+    stateFilter([32768, 60999]),
+    "protocol == 6 && ((sport >= 32768 && sport <= 60999) || (dport >= 32768 && dport <= 60999))",
+  );
+  assert.equal(stateFilter(null), "protocol == 6");
 });
 
 const UNPRIVILEGED = `

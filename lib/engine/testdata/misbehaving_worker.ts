@@ -3,14 +3,12 @@
  * trials and stop as the real one does, except for the trials whose steps
  * start with a marker step naming a fault: `hang` opens a socket (noted in
  * its ledger) and spins forever, `throw` fails outside the engine. Every
- * other trial gets an empty result naming its job. Where the setup names
- * a trace instance, it opens it, as the real worker does.
+ * other trial gets an empty result naming its job.
  *
  * @module
  */
 
 import { hostPosix, unwrap } from "../../../ffi/posix.ts";
-import { KernelTracer } from "../../kernel/tracer.ts";
 import { FdLedger } from "../fd_ledger.ts";
 import type { FromWorker, ToWorker } from "../worker_protocol.ts";
 
@@ -27,9 +25,6 @@ scope.onmessage = (e) => {
   switch (message.kind) {
     case "setup":
       posix.trackFds(new FdLedger(message.ledger));
-      if (message.trace && "instance" in message.trace) {
-        KernelTracer.open(posix, message.trace.instance);
-      }
       scope.postMessage({ kind: "ready" });
       return;
     case "trial": {
