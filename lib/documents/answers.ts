@@ -363,7 +363,7 @@ function closeSent(
       (placed ?? []).filter((p) =>
         p.side === actor && p.index >= window.from &&
         p.index < window.from + window.segments.length
-      ).map((p) => reasonText(p.reason)),
+      ).map(reasonText),
     ),
   ];
   return reasons.length ? `${sent} (${reasons.join(", ")})` : sent;
@@ -488,21 +488,38 @@ function rstReasons(
     id: "rst-reasons",
     question: "Why does the kernel send each RST?",
     how: "Every RST on the wire, by the steps that sent it, with the reason " +
-      "the kernel gave when it traced the reset (Linux's tcp_send_reset, " +
-      "6.10 and later; each case's first trial). The resets pair one for " +
-      "one with the RSTs on the wire." +
+      "the kernel gave when it traced the reset (Linux's tcp_send_reset; " +
+      "kernels before 6.10 give none), in each case's first trial: the " +
+      "k-th reset a side's kernel traced is the k-th RST it put on the " +
+      "wire. Where a side's traced resets do not pair with its RSTs, its " +
+      'RSTs read "not traced".' +
       (untraced.length
-        ? ` Not traced, so not shown: ${untraced.join("; ")}.`
+        ? ` Left out, without transitions: ${untraced.join("; ")}.`
         : ""),
     rowHeading: "RST sent by",
     summary: per.map((p) => {
       if (p === null) return "";
+      const all = [...p.values()].flat();
       const kinds = [
-        ...new Set([...p.values()].flatMap((rs) => rs.map((r) => r.reason))),
+        ...new Set(
+          all.map((r) => r.reason).filter((r) =>
+            r !== "not traced" && r !== "no reason given"
+          ),
+        ),
       ].sort(compareIds);
-      return `${kinds.length} reason${kinds.length === 1 ? "" : "s"}: ${
-        kinds.join(", ")
-      }.`;
+      const untraced = all.filter((r) => r.reason === "not traced")
+        .reduce((n, r) => n + r.cases, 0);
+      return (kinds.length
+        ? `${kinds.length} reason${kinds.length === 1 ? "" : "s"}: ${
+          kinds.join(", ")
+        }`
+        : "no reasons: this kernel traces resets without one") +
+        (untraced
+          ? `; RSTs on the wire it traced no reset for in ${untraced} case${
+            untraced === 1 ? "" : "s"
+          }`
+          : "") +
+        ".";
     }),
     rows,
   };

@@ -100,7 +100,7 @@ Deno.test("why the kernel sent each RST: by the steps that sent it, reasons coun
   assert.deepEqual(a.platforms.map((p) => p.id), ["linux-x86_64-6.18"]);
   assert.match(
     a.how,
-    /Not traced, so not shown: linux-x86_64-untraced \(not traced: run with --no-trace\)/,
+    /Left out, without transitions: linux-x86_64-untraced \(not traced: run with --no-trace\)/,
   );
   assert.equal(
     cell(a, "teardown: actor close()"),

@@ -4,6 +4,8 @@
  * is the k-th RST that side sent; run-all checks that they pair one for
  * one), and each RST to the steps that sent it: those between the last
  * checkpoint reached before it and the next one, or the engine's cleanup.
+ * Where a side's resets and RSTs do not pair (Linux 6.1 traces none of the
+ * RSTs a timewait socket sends), that side's RSTs say they were not traced.
  *
  * @module
  */
@@ -22,12 +24,14 @@ export interface PlacedReset {
   readonly side: "client" | "server";
   /** The kernel's reason; `null` where the kernel gives none. */
   readonly reason: string | null;
+  /** Whether the kernel traced it (its side's resets pair with its RSTs). */
+  readonly traced: boolean;
 }
 
 /**
- * The trial's traced resets, each with the index of its RST on the wire;
- * `null` where the trial has no transitions or no wire, or where the two
- * do not pair one for one.
+ * Every RST on the trial's wire, with the reason of the reset the kernel
+ * traced for it; a side whose resets and RSTs do not pair has its RSTs
+ * `traced: false`. `null` where the trial has no transitions or no wire.
  */
 export function resetsOnWire(t: TrialResult): PlacedReset[] | null {
   if (!t.resets || !Array.isArray(t.wire)) return null;
@@ -37,9 +41,14 @@ export function resetsOnWire(t: TrialResult): PlacedReset[] | null {
       s.from === side && s.flags.includes("R") ? [i] : []
     );
     const resets = t.resets.filter((r) => r.side === side);
-    if (rsts.length !== resets.length) return null;
-    resets.forEach((r, k) =>
-      placed.push({ index: rsts[k]!, side, reason: r.reason })
+    const paired = rsts.length === resets.length;
+    rsts.forEach((index, k) =>
+      placed.push({
+        index,
+        side,
+        reason: paired ? resets[k]!.reason : null,
+        traced: paired,
+      })
     );
   }
   return placed.sort((a, b) => a.index - b.index);
@@ -99,9 +108,14 @@ export function sentAt(
   return actions.length ? actions.join(", then ") : null;
 }
 
-/** A reason as shown: the kernel's name, or why there is none. */
-export function reasonText(reason: string | null): string {
-  return reason ?? "no reason (this kernel traces none)";
+/**
+ * A reset's reason as shown: the kernel's name, `no reason given` (Linux
+ * before 6.10 traces resets without one), or `not traced`.
+ */
+export function reasonText(
+  reset: Pick<PlacedReset, "reason" | "traced">,
+): string {
+  return !reset.traced ? "not traced" : reset.reason ?? "no reason given";
 }
 
 /** One cause's reasons in one platform's cases. */
@@ -136,9 +150,9 @@ export function reasonsByCause(
           sentAt(experiment, c, t, p.index) ?? "unknown steps"
         }`;
         const reasons = found.get(cause) ?? new Map<string, string[]>();
-        const ids = reasons.get(reasonText(p.reason)) ?? [];
+        const ids = reasons.get(reasonText(p)) ?? [];
         if (!ids.includes(c.id)) ids.push(c.id);
-        reasons.set(reasonText(p.reason), ids);
+        reasons.set(reasonText(p), ids);
         found.set(cause, reasons);
       }
     }
@@ -205,7 +219,9 @@ export function storyText(t: TrialResult): string | null {
     );
   }
   for (const r of t.resets) {
-    parts.push(`RST from ${r.side}: ${reasonText(r.reason)}`);
+    parts.push(
+      `RST from ${r.side}: ${reasonText({ reason: r.reason, traced: true })}`,
+    );
   }
   return parts.join("; ");
 }

@@ -21,16 +21,26 @@ const trial = (extra: Partial<TrialResult>): TrialResult => ({
   ...extra,
 });
 
-Deno.test("resetsOnWire() pairs each side's k-th reset with its k-th RST, and refuses what does not pair", () => {
+Deno.test("resetsOnWire() pairs each side's k-th reset with its k-th RST, and says which RSTs were not traced", () => {
   assert.deepEqual(resetsOnWire(trial({})), [
-    { index: 2, side: "server", reason: "TCP_STATE" },
-    { index: 3, side: "client", reason: "TCP_TIMEWAIT_SOCKET" },
-    { index: 4, side: "server", reason: null },
+    { index: 2, side: "server", reason: "TCP_STATE", traced: true },
+    { index: 3, side: "client", reason: "TCP_TIMEWAIT_SOCKET", traced: true },
+    { index: 4, side: "server", reason: null, traced: true },
   ]);
-  assert.equal(resetsOnWire(trial({ resets: [] })), null);
+  // The client's RST has no traced reset: it says so; the server's pair.
+  assert.deepEqual(
+    resetsOnWire(
+      trial({
+        resets: [
+          { side: "server", reason: "TCP_STATE", t: 10 },
+          { side: "server", reason: null, t: 30 },
+        ],
+      }),
+    )?.map((p) => [p.index, reasonText(p)]),
+    [[2, "TCP_STATE"], [3, "not traced"], [4, "no reason given"]],
+  );
   assert.equal(resetsOnWire(trial({ resets: null })), null);
   assert.equal(resetsOnWire(trial({ wire: null })), null);
-  assert.equal(reasonText(null), "no reason (this kernel traces none)");
 });
 
 Deno.test("sentAt() names the steps between the checkpoints around a segment, or the engine's cleanup", () => {

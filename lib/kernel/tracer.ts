@@ -80,10 +80,12 @@ function ensureMounted(files: LinuxFiles): TracerUnavailable | null {
       };
     case "ENOENT":
       return {
-        unavailable: `this kernel has no ${TRACEFS} (mount: ENOENT)`,
+        unavailable: `no ${TRACEFS} here to mount tracefs on (ENOENT)`,
       };
     case "ENODEV":
-      return { unavailable: "this kernel has no tracefs (mount: ENODEV)" };
+      return {
+        unavailable: "no tracefs here: mounting it failed ENODEV",
+      };
     default:
       return {
         unavailable: `cannot mount tracefs at ${TRACEFS}: ${mounted.errno}`,

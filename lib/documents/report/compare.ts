@@ -469,7 +469,7 @@ function storyOf(
     ...(placed.length
       ? {
         reasons: Object.fromEntries(
-          placed.map((p) => [p.index, reasonText(p.reason)]),
+          placed.map((p) => [p.index, reasonText(p)]),
         ),
       }
       : {}),
