@@ -239,3 +239,26 @@ Deno.test("concurrent trials under load observe what serial trials observe: ever
     }
   }
 });
+
+Deno.test("without a tracer every trial says why it has no transitions, serially and in workers, and the run completes", async () => {
+  const trace = { unavailable: "the kernel's trace events need root (test)" };
+  const cases = expandCases(article);
+  for (const jobs of [1, 3]) {
+    const out = await runCases(posix, cases, {
+      jobs,
+      trials: 3,
+      trial: { ...DEFAULT_TRIAL_OPTIONS, wire: null },
+      trace,
+    });
+    assert.equal(out.workers, jobs);
+    for (const c of out.cases) {
+      for (const t of c.trials) {
+        assert.equal(t.error, null, c.id);
+        assert.equal(t.transitions, null, c.id);
+        assert.equal(t.resets, null, c.id);
+        assert.equal(t.transitionsUnavailable, trace.unavailable, c.id);
+        assert.equal(t.checkpointTimes, undefined, c.id);
+      }
+    }
+  }
+});
