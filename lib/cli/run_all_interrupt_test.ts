@@ -2,20 +2,13 @@
 // trace instance is removed, and nothing is written. Needs the tracer
 // (root on Linux): its instances say when the run is under way.
 import assert from "node:assert/strict";
+import { tracerMissing } from "../testing/tracer.ts";
 import { hostPosix } from "../../ffi/posix.ts";
-import { instanceName, instancesOf, KernelTracer } from "../kernel/tracer.ts";
+import { instancesOf } from "../kernel/tracer.ts";
 import { RUN_ALL_PERMISSIONS } from "../testing/subprocess.ts";
 
 const posix = hostPosix();
 const script = new URL("./run_all.ts", import.meta.url).pathname;
-
-function tracerMissing(): string | null {
-  if (Deno.build.os !== "linux") return "not Linux";
-  const probe = KernelTracer.open(posix, instanceName(920));
-  if ("unavailable" in probe) return probe.unavailable;
-  probe.close();
-  return null;
-}
 
 for (const jobs of ["12", "1"]) {
   Deno.test({

@@ -3,7 +3,7 @@ import { hostPosix, Posix } from "../../ffi/posix.ts";
 import { hostTable } from "../../ffi/tables/mod.ts";
 import { Deadline } from "../net/deadline.ts";
 import { pollReportsRdhup } from "../net/rdhup.ts";
-import { openFdCount } from "../testing/fds.ts";
+import { openSocketCount } from "../testing/fds.ts";
 import type { WireTap } from "../wire/capture.ts";
 import type { Segment } from "../wire/segments.ts";
 import type { Step } from "./scenario.ts";
@@ -39,7 +39,7 @@ Deno.test({
   name: "await_teardown",
   ignore: Deno.build.os !== "linux",
   fn: async (t) => {
-    const before = openFdCount();
+    const before = openSocketCount();
 
     await t.step("records POLLIN for a FIN where poll has no POLLRDHUP", () => {
       const posix = posixWithoutRdhup();
@@ -77,7 +77,7 @@ Deno.test({
       }
     });
 
-    assert.equal(openFdCount(), before, "a trial leaked a file descriptor");
+    assert.equal(openSocketCount(), before, "a trial leaked a file descriptor");
   },
 });
 
@@ -106,7 +106,7 @@ Deno.test({
     "a socket that never takes in what the wire shows sent to it ends the trial with an error, every socket closed",
   ignore: Deno.build.os !== "linux",
   fn: async (t) => {
-    const before = openFdCount();
+    const before = openSocketCount();
     // The wire claims the client reset the connection; its close sends a
     // FIN, so the server reaches CLOSE_WAIT, never CLOSED.
     const wire = fakeWire([{ from: "client", flags: "R.", len: 0 }]);
@@ -137,6 +137,6 @@ Deno.test({
       assert.equal(trial.error, null);
     });
 
-    assert.equal(openFdCount(), before, "a trial leaked a file descriptor");
+    assert.equal(openSocketCount(), before, "a trial leaked a file descriptor");
   },
 });

@@ -11,7 +11,7 @@ import {
   readLeftovers,
   rowOf,
 } from "./leftovers.ts";
-import { openFdCount } from "../testing/fds.ts";
+import { openSocketCount } from "../testing/fds.ts";
 import {
   leftoversOnceSettled,
   type LoopbackPair,
@@ -227,7 +227,7 @@ Deno.test({
     "readLeftovers() leaves no fd open, also when the 4-tuple has no socket",
   ignore: !linux,
   fn: () => {
-    const before = openFdCount();
+    const before = openSocketCount();
     for (let i = 0; i < 100; i++) {
       assert.deepEqual(
         readLeftovers({
@@ -239,6 +239,6 @@ Deno.test({
         },
       );
     }
-    assert.equal(openFdCount(), before);
+    assert.equal(openSocketCount(), before);
   },
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { tracerMissing } from "../testing/tracer.ts";
 import { hostPosix } from "../../ffi/posix.ts";
 import { article } from "../../experiments/article.ts";
 import { teardown } from "../../experiments/teardown.ts";
@@ -76,14 +77,6 @@ Deno.test("storyDisagreements() finds a state the timeline never reaches and an 
     [],
   );
 });
-
-function tracerMissing(): string | null {
-  if (Deno.build.os !== "linux") return "not Linux";
-  const probe = KernelTracer.open(posix, instanceName(910));
-  if ("unavailable" in probe) return probe.unavailable;
-  probe.close();
-  return null;
-}
 
 Deno.test({
   name:

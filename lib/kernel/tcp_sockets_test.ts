@@ -9,7 +9,7 @@ import {
 import { Deadline } from "../net/deadline.ts";
 import { parseEndpoint } from "../net/endpoints.ts";
 import { leftoverRequests, rowOf } from "./leftovers.ts";
-import { openFdCount } from "../testing/fds.ts";
+import { openSocketCount } from "../testing/fds.ts";
 import { openLoopbackPair } from "../testing/loopback.ts";
 import { queryTcpSockets } from "./tcp_sockets.ts";
 
@@ -81,7 +81,7 @@ Deno.test({
   name: "queryTcpSockets() closes its netlink socket on every call",
   ignore: !linux,
   fn: () => {
-    const before = openFdCount();
+    const before = openSocketCount();
     const request = leftoverRequests({
       client: parseEndpoint("127.0.0.1:1"),
       server: parseEndpoint("127.0.0.1:2"),
@@ -92,7 +92,7 @@ Deno.test({
         { sockets: [] },
       );
     }
-    assert.equal(openFdCount(), before);
+    assert.equal(openSocketCount(), before);
   },
 });
 
@@ -101,10 +101,10 @@ Deno.test({
   fn: () => {
     // FreeBSD's numbers over the host's libc: nothing is called.
     const other = new Posix(FREEBSD, openLibc(posix.table));
-    const before = openFdCount();
+    const before = openSocketCount();
     assert.deepEqual(queryTcpSockets(other, [], new Deadline(1000)), {
       unavailable: "sock_diag is Linux only (freebsd)",
     });
-    assert.equal(openFdCount(), before);
+    assert.equal(openSocketCount(), before);
   },
 });

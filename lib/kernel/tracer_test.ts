@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { tracerMissing } from "../testing/tracer.ts";
 import { hostPosix } from "../../ffi/posix.ts";
 import { Deadline } from "../net/deadline.ts";
 import { connectLoopback } from "../net/loopback.ts";
@@ -18,14 +19,6 @@ import { LinuxFiles } from "../../ffi/linux/files.ts";
 const posix = hostPosix();
 const linux = Deno.build.os === "linux";
 
-/** Why this machine cannot trace, or null (probed once). */
-function tracerMissing(): string | null {
-  if (!linux) return "not Linux";
-  const probe = KernelTracer.open(posix, instanceName(900));
-  if ("unavailable" in probe) return probe.unavailable;
-  probe.close();
-  return null;
-}
 const noTracer = tracerMissing();
 
 /**

@@ -3,7 +3,7 @@ import { hostPosix, type Outcome, Posix } from "../../ffi/posix.ts";
 import type { ShutdownHow } from "../../ffi/posix.ts";
 import type { SocketAddress } from "../../ffi/sockaddr.ts";
 import { hostTable } from "../../ffi/tables/mod.ts";
-import { openFdCount } from "../testing/fds.ts";
+import { openSocketCount } from "../testing/fds.ts";
 import { pollReportsRdhup, probePollRdhup } from "./rdhup.ts";
 
 /** gVisor's fixed fake `uname -v` (see the stacks reference). */
@@ -40,10 +40,10 @@ Deno.test({
     await t.step(
       "is true on the Linux kernel (false in gVisor) and closes what it opens",
       () => {
-        const before = openFdCount();
+        const before = openSocketCount();
         assert.equal(probePollRdhup(hostPosix()), !inGvisor);
         assert.equal(probePollRdhup(hostPosix(), "inet6"), !inGvisor);
-        assert.equal(openFdCount(), before);
+        assert.equal(openSocketCount(), before);
       },
     );
 
@@ -62,18 +62,18 @@ Deno.test({
       () => {
         const posix = new CountingPosix(hostTable());
         posix.failShutdown = true;
-        const before = openFdCount();
+        const before = openSocketCount();
         assert.throws(
           () => probePollRdhup(posix),
           /shutdown\(\) failed: EINVAL/,
         );
-        assert.equal(openFdCount(), before);
+        assert.equal(openSocketCount(), before);
         // A failed probe is not remembered: the next call probes again.
         assert.throws(() => pollReportsRdhup(posix), /EINVAL/);
         assert.equal(posix.sockets, 4);
         posix.failShutdown = false;
         assert.equal(pollReportsRdhup(posix), !inGvisor);
-        assert.equal(openFdCount(), before);
+        assert.equal(openSocketCount(), before);
       },
     );
 

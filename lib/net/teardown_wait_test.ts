@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { pollNames } from "../../ffi/pollfd.ts";
 import { hostPosix, Posix, type ValueOutcome } from "../../ffi/posix.ts";
 import { hostTable } from "../../ffi/tables/mod.ts";
-import { openFdCount } from "../testing/fds.ts";
+import { openSocketCount } from "../testing/fds.ts";
 import { openLoopbackPair } from "../testing/loopback.ts";
 import { Deadline, DeadlineExceeded } from "./deadline.ts";
 import { pollReportsRdhup } from "./rdhup.ts";
@@ -52,7 +52,7 @@ Deno.test({
   fn: async (t) => {
     const posix = new NoRdhupPosix();
     const c = posix.table.constants;
-    const before = openFdCount();
+    const before = openSocketCount();
 
     await t.step("asks for POLLIN alone", () => {
       assert.equal(pollReportsRdhup(posix), false);
@@ -135,7 +135,7 @@ Deno.test({
       );
     });
 
-    assert.equal(openFdCount(), before, "a wait leaked a file descriptor");
+    assert.equal(openSocketCount(), before, "a wait leaked a file descriptor");
   },
 });
 

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { hostPosix } from "../../ffi/posix.ts";
-import { openFdCount } from "../testing/fds.ts";
+import { openSocketCount } from "../testing/fds.ts";
 import { FAULTS } from "../testing/wrong_tables.ts";
 import { runSelfCheck, SELF_CHECKS, SelfCheckFailed } from "./self_check.ts";
 
 Deno.test("every check passes on this machine's stack, in order, each saying what it saw", () => {
   runSelfCheck(hostPosix()); // the runtime opens what it opens once
-  const before = openFdCount();
+  const before = openSocketCount();
   const entries = runSelfCheck(hostPosix());
-  assert.equal(openFdCount(), before, "a check leaked an fd");
+  assert.equal(openSocketCount(), before, "a check leaked an fd");
   assert.deepEqual(entries.map((e) => e.check), [...SELF_CHECKS]);
   for (const e of entries) {
     assert.ok(e.ok, `${e.check}: ${e.detail}`);
@@ -21,9 +21,9 @@ Deno.test("every check passes on this machine's stack, in order, each saying wha
 Deno.test("a wrong table is caught by the check that tests it, and no fd leaks", async (t) => {
   for (const [name, fault] of Object.entries(FAULTS)) {
     await t.step(name, () => {
-      const before = openFdCount();
+      const before = openSocketCount();
       const entries = runSelfCheck(fault.posix());
-      assert.equal(openFdCount(), before, "a failing check leaked an fd");
+      assert.equal(openSocketCount(), before, "a failing check leaked an fd");
       const failed = entries.filter((e) => !e.ok);
       assert.equal(failed[0]?.check, fault.caughtBy, JSON.stringify(failed));
       const error = new SelfCheckFailed(entries);

@@ -15,7 +15,7 @@ import { Deadline, DeadlineExceeded } from "../net/deadline.ts";
 import type { Segment, TrialResult } from "../results/format.ts";
 import { runCase } from "../engine/run.ts";
 import { type Case, expandCases } from "../engine/scenario.ts";
-import { openFdCount } from "../testing/fds.ts";
+import { openSocketCount } from "../testing/fds.ts";
 import {
   parseTcpdump,
   startTcpdump,
@@ -169,13 +169,13 @@ Deno.test({
   name: "opening and closing a capture leaves no descriptor behind",
   ignore: noCapture !== null,
   fn: () => {
-    const before = openFdCount();
+    const before = openSocketCount();
     for (let i = 0; i < 20; i++) {
       withCapture((capture) => {
         capture.waitQuiet(1, new Deadline(1000));
       });
     }
-    assert.equal(openFdCount(), before);
+    assert.equal(openSocketCount(), before);
   },
 });
 
