@@ -31,6 +31,18 @@ function twin(id: string, edit: (r: Results) => void = () => {}): Results {
   return copy;
 }
 
+/** The Linux results as a run without the tracer would have them. */
+function untracedTwin(): Results {
+  return twin("linux-x86_64-untraced", (r) => {
+    for (const c of r.cases) {
+      for (const t of c.trials) {
+        t.transitions = t.resets = null;
+        t.transitionsUnavailable = "not traced: run with --no-trace";
+      }
+    }
+  });
+}
+
 const teardownId = (params: Record<string, string>) =>
   caseId("teardown", params);
 
@@ -75,27 +87,13 @@ Deno.test("close() answers: RST with linger {1,0} or unread data, FIN otherwise 
     "FIN (shutdown none, rd); nothing (shutdown wr, rdwr)",
   );
   // Without transitions the RST is there, without a reason.
-  const untraced = twin("linux-x86_64-untraced", (r) => {
-    for (const c of r.cases) {
-      for (const t of c.trials) {
-        t.transitions = t.resets = null;
-        t.transitionsUnavailable = "not traced: run with --no-trace";
-      }
-    }
-  });
+  const untraced = untracedTwin();
   const both = answer([LINUX, untraced], "rst-or-fin");
   assert.equal(cell(both, "linger=0 unread=none", 1), "RST");
 });
 
 Deno.test("why the kernel sent each RST: by the steps that sent it, reasons counted in cases; an untraced platform says why it is left out", () => {
-  const untraced = twin("linux-x86_64-untraced", (r) => {
-    for (const c of r.cases) {
-      for (const t of c.trials) {
-        t.transitions = t.resets = null;
-        t.transitionsUnavailable = "not traced: run with --no-trace";
-      }
-    }
-  });
+  const untraced = untracedTwin();
   const a = answer([LINUX, untraced], "rst-reasons");
   assert.deepEqual(a.platforms.map((p) => p.id), ["linux-x86_64-6.18"]);
   assert.match(

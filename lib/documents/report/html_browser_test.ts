@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { EXPERIMENTS } from "../../../experiments/mod.ts";
 import { readResults, type Results } from "../../results/format.ts";
 import { platformFiles, readPlatforms } from "../../results/platform_files.ts";
-import { requireChromium, withPage } from "../../testing/browser.ts";
+import { type Page, requireChromium, withPage } from "../../testing/browser.ts";
 import { buildAnswers } from "../answers.ts";
 import { compareResults } from "./compare.ts";
 import { renderHtml } from "./html.ts";
@@ -51,6 +51,18 @@ interface BrowserElement {
   dispatchEvent(event: unknown): boolean;
 }
 declare const Event: new (type: string) => unknown;
+
+/** Follows the anchor of case section `id` and waits until it is open. */
+async function openCase(page: Page, id: string): Promise<void> {
+  await page.evaluate((id: string) => {
+    location.hash = id;
+  }, id);
+  await page.waitForFunction(
+    (id: string) => document.getElementById(id)?.open === true,
+    {},
+    id,
+  );
+}
 
 Deno.test({
   name:
@@ -145,14 +157,7 @@ Deno.test({
       // A case that leaves the actor's socket open: the engine closes it.
       const id =
         "case-teardown-actor-client-close-no-linger-off-shutdown-wr-unread-none";
-      await page.evaluate((id: string) => {
-        location.hash = id;
-      }, id);
-      await page.waitForFunction(
-        (id: string) => document.getElementById(id)?.open === true,
-        {},
-        id,
-      );
+      await openCase(page, id);
       const seen = await page.evaluate((id: string) => {
         const target = document.getElementById(id)!;
         const bar = document.getElementById("filters")!;
@@ -333,14 +338,7 @@ Deno.test({
   fn: () =>
     withPage(html, { width: 1400, height: 1000 }, async (page) => {
       const id = "case-article-linger-off-shutdown-wr";
-      await page.evaluate((id: string) => {
-        location.hash = id;
-      }, id);
-      await page.waitForFunction(
-        (id: string) => document.getElementById(id)?.open === true,
-        {},
-        id,
-      );
+      await openCase(page, id);
       const seen = await page.evaluate((id: string) => {
         // The first ladder is the host's, traced.
         const svg = document.getElementById(id)!.querySelector("svg.ladder")!;
