@@ -13,7 +13,7 @@ import { hostPosix, type Posix } from "../../ffi/posix.ts";
 import { DEFAULT_JOBS, runCases, workersFor } from "../engine/jobs.ts";
 import { type Case, expandCases, type Experiment } from "../engine/scenario.ts";
 import { DEFAULT_TRIAL_OPTIONS } from "../engine/trial.ts";
-import { rolesOf, storyDisagreements } from "../kernel/story_checks.ts";
+import { rolesOf, storyDisagreements } from "../engine/story_checks.ts";
 import { instanceName, openTracer } from "../kernel/tracer.ts";
 import {
   type EvidenceKind,
@@ -700,7 +700,7 @@ function traceSummary(
     `trials, ${plural(resets, "reset")} with the kernel's reasons; ` +
     (disagreeing
       ? `${plural(disagreeing, "trial")} disagree with the tcp_state ` +
-        `observers or the wire (see lib/kernel/story_checks.ts)`
+        `observers or the wire (see lib/engine/story_checks.ts)`
       : `consistent with the tcp_state observers and the wire`);
 }
 

@@ -13,9 +13,9 @@
  * @module
  */
 
-import { parseObservationKey } from "../engine/keys.ts";
-import type { TrialResult } from "../engine/run.ts";
-import type { Step } from "../engine/scenario.ts";
+import { parseObservationKey } from "./keys.ts";
+import type { TrialResult } from "./run.ts";
+import type { Step } from "./scenario.ts";
 import { ERRNO_NAMES } from "../../ffi/tables/platform.ts";
 import type { Side } from "../net/endpoints.ts";
 

@@ -3,14 +3,14 @@ import { tracerMissing } from "../testing/tracer.ts";
 import { hostPosix } from "../../ffi/posix.ts";
 import { article } from "../../experiments/article.ts";
 import { teardown } from "../../experiments/teardown.ts";
-import { DEFAULT_JOBS, runCases } from "../engine/jobs.ts";
-import type { TrialResult } from "../engine/run.ts";
-import { expandCases } from "../engine/scenario.ts";
-import { DEFAULT_TRIAL_OPTIONS } from "../engine/trial.ts";
+import { DEFAULT_JOBS, runCases } from "./jobs.ts";
+import type { TrialResult } from "./run.ts";
+import { expandCases } from "./scenario.ts";
+import { DEFAULT_TRIAL_OPTIONS } from "./trial.ts";
 import { openSocketCount } from "../testing/fds.ts";
 import { openCapture } from "../wire/capture.ts";
 import { rolesOf, storyDisagreements } from "./story_checks.ts";
-import { instanceName, instancesOf, KernelTracer } from "./tracer.ts";
+import { instanceName, instancesOf, KernelTracer } from "../kernel/tracer.ts";
 
 const posix = hostPosix();
 
