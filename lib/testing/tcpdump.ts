@@ -99,6 +99,12 @@ export interface LiveTcpdump {
   ): Promise<void>;
   /** Stops tcpdump and waits for it to exit; returns all it printed. */
   stop(): Promise<string>;
+  /**
+   * After `stop()`: the packets tcpdump says the kernel dropped before it
+   * could read them (`N packets dropped by kernel`), or `null` if it did
+   * not say.
+   */
+  dropped(): number | null;
 }
 
 /** Rejects after `ms` unless `work` settles first; never leaves a timer. */
@@ -188,6 +194,10 @@ export async function startTcpdump(deadlineMs = 10_000): Promise<LiveTcpdump> {
     throw e;
   }
   return {
+    dropped: () => {
+      const m = /(\d+) packets? dropped by kernel/.exec(err);
+      return m ? Number(m[1]) : null;
+    },
     text: () => out,
     waitFor: (seen, ms) =>
       within(

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { isDeepStrictEqual } from "node:util";
 import { hostPosix, unwrap } from "../../ffi/posix.ts";
 import { formatEndpoint } from "../../ffi/sockaddr.ts";
 import { article } from "../../experiments/article.ts";
@@ -195,59 +196,85 @@ function sendSentinel(): number {
   }
 }
 
+/**
+ * Runs the cross-checked trials under a live tcpdump; returns every trial
+ * whose wire differs from what tcpdump saw, and how many packets tcpdump
+ * says the kernel dropped on its side.
+ */
+async function crossCheck(): Promise<
+  { differing: string[]; trials: number; tcpdumpDropped: number | null }
+> {
+  const dump = await startTcpdump();
+  const trials: { id: string; trial: TrialResult }[] = [];
+  let stopped = false;
+  try {
+    withCapture((capture) => {
+      const ids = [
+        ...expandCases(article).map((c) => c.id),
+        "teardown/actor=client,close=yes,linger=0,shutdown=none,unread=pending",
+        "teardown/actor=server,close=yes,linger=off,shutdown=wr,unread=none",
+        "teardown/actor=client,close=no,linger=off,shutdown=rd,unread=none",
+        "teardown/actor=server,close=yes,linger=1,shutdown=rdwr,unread=pending",
+      ];
+      for (const id of ids) {
+        for (const trial of runWithCapture(capture, id, 2)) {
+          trials.push({ id, trial });
+        }
+      }
+      const six = { family: "inet6", address: "::1" } as const;
+      for (const trial of runWithCapture(capture, ids[0]!, 2, six)) {
+        trials.push({ id: `${ids[0]} over IPv6`, trial });
+      }
+      assert.equal(capture.dropped, 0, "the kernel dropped frames");
+    });
+    // tcpdump reads in order: once it shows the sentinel's reset, it has
+    // shown every segment of every trial.
+    const port = sendSentinel();
+    const sentinel = `127.0.0.1:${port}`;
+    await dump.waitFor(
+      (l) => l.src === sentinel && l.flags.includes("R"),
+      10_000,
+    );
+    const lines = parseTcpdump(await dump.stop());
+    stopped = true;
+    const differing = trials.flatMap(({ id, trial }) => {
+      const theirs = tcpdumpSegments(lines, trial.endpoints!);
+      return theirs.length >= 5 && isDeepStrictEqual(trial.wire, theirs)
+        ? []
+        : [
+          `${id} ${trial.endpoints!.client}: ours ${
+            show(trial.wire)
+          }, tcpdump ${show(theirs)}`,
+        ];
+    });
+    return {
+      differing,
+      trials: trials.length,
+      tcpdumpDropped: dump.dropped(),
+    };
+  } finally {
+    if (!stopped) await dump.stop();
+  }
+}
+
 Deno.test({
   name:
     "each trial's wire agrees segment for segment with what tcpdump saw of its connection",
   ignore: noTcpdump !== null,
   fn: async () => {
-    const dump = await startTcpdump();
-    const trials: { id: string; trial: TrialResult }[] = [];
-    let stopped = false;
-    try {
-      withCapture((capture) => {
-        const ids = [
-          ...expandCases(article).map((c) => c.id),
-          "teardown/actor=client,close=yes,linger=0,shutdown=none,unread=pending",
-          "teardown/actor=server,close=yes,linger=off,shutdown=wr,unread=none",
-          "teardown/actor=client,close=no,linger=off,shutdown=rd,unread=none",
-          "teardown/actor=server,close=yes,linger=1,shutdown=rdwr,unread=pending",
-        ];
-        for (const id of ids) {
-          for (const trial of runWithCapture(capture, id, 2)) {
-            trials.push({ id, trial });
-          }
-        }
-        const six = { family: "inet6", address: "::1" } as const;
-        for (const trial of runWithCapture(capture, ids[0]!, 2, six)) {
-          trials.push({ id: `${ids[0]} over IPv6`, trial });
-        }
-        assert.equal(capture.dropped, 0, "the kernel dropped frames");
-      });
-      // tcpdump reads in order: once it shows the sentinel's reset, it has
-      // shown every segment of every trial.
-      const port = sendSentinel();
-      const sentinel = `127.0.0.1:${port}`;
-      await dump.waitFor(
-        (l) => l.src === sentinel && l.flags.includes("R"),
-        10_000,
-      );
-      const lines = parseTcpdump(await dump.stop());
-      stopped = true;
-      assert.ok(trials.length > 20);
-      for (const { id, trial } of trials) {
-        const theirs = tcpdumpSegments(lines, trial.endpoints!);
-        assert.ok(theirs.length >= 5, `${id}: tcpdump saw ${show(theirs)}`);
-        assert.deepEqual(
-          trial.wire,
-          theirs,
-          `${id} ${trial.endpoints!.client}: ours ${
-            show(trial.wire)
-          }, tcpdump ${show(theirs)}`,
-        );
-      }
-    } finally {
-      if (!stopped) await dump.stop();
+    let seen = await crossCheck();
+    // A packet tcpdump's own socket lost is tcpdump's miss, not ours: the
+    // check runs once more, and says so if it fails again.
+    if (seen.differing.length && (seen.tcpdumpDropped ?? 0) > 0) {
+      seen = await crossCheck();
     }
+    assert.ok(seen.trials > 20);
+    assert.deepEqual(
+      seen.differing,
+      [],
+      `${seen.differing.length} of ${seen.trials} trials differ; tcpdump ` +
+        `says the kernel dropped ${seen.tcpdumpDropped ?? "no"} packets`,
+    );
   },
 });
 
