@@ -40,7 +40,10 @@ export interface Segment {
 export interface Frame {
   /** The frame from its Ethernet header on. */
   readonly bytes: Uint8Array;
-  /** When it was read, in microseconds since the Unix epoch. */
+  /**
+   * When the kernel stamped it (else when it was read), in microseconds
+   * since the Unix epoch, nanoseconds kept as a fraction.
+   */
   readonly timeUs?: number;
   /** `sll_pkttype` as the packet socket reported it. */
   readonly pkttype?: number;
