@@ -79,9 +79,8 @@ export interface JobsOptions {
   /** A trial's budget in milliseconds, from its steps. */
   readonly budgetMs?: (steps: readonly Step[]) => number;
   /**
-   * Aborting it (Ctrl-C) stops every worker, closes their fds and removes
-   * their trace instances, then rejects with the signal's reason; a serial
-   * run stops between cases.
+   * Aborting it (Ctrl-C) stops every worker and closes their fds, then
+   * rejects with the signal's reason; a serial run stops between cases.
    */
   readonly signal?: AbortSignal;
 }
