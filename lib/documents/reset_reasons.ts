@@ -225,3 +225,16 @@ export function storyText(t: TrialResult): string | null {
   }
   return parts.join("; ");
 }
+
+/**
+ * A platform's kernel cell for a case: the story of its first traced
+ * trial, `not traced: <why>`, or `null` when its trials say nothing of
+ * the kernel (files made before tracing). Never counted as a difference.
+ */
+export function kernelText(trials: readonly TrialResult[]): string | null {
+  const traced = trials.find((t) => t.transitions);
+  if (traced) return storyText(traced);
+  const why = trials.find((t) => t.transitionsUnavailable)
+    ?.transitionsUnavailable;
+  return why ? `not traced: ${why}` : null;
+}

@@ -29,7 +29,7 @@ import { escapeHtml as h } from "./escape.ts";
 import { answerAnchor, caseAnchor } from "../anchors.ts";
 import type { Answer, Answers } from "../answers.ts";
 import { ladderSvg } from "./ladder.ts";
-import { storyText } from "../reset_reasons.ts";
+import { kernelText } from "../reset_reasons.ts";
 import { ANSWERS_LEAD, disagreesIn, GENERATED_BY, LEGEND } from "./markdown.ts";
 import { stackDescription, stackName } from "../stack_text.ts";
 
@@ -335,17 +335,8 @@ function caseSection(
     rows.push(
       `<tr class="filterable" data-differences="0"><th>kernel</th>${
         c.platforms.map((i) => {
-          const trials = c.trials[i] ?? [];
-          const traced = trials.find((t) => t.transitions);
-          const why = trials.find((t) => t.transitionsUnavailable)
-            ?.transitionsUnavailable;
-          return `<td>${
-            traced
-              ? h(storyText(traced) ?? "")
-              : why
-              ? h(`not traced: ${why}`)
-              : "—"
-          }</td>`;
+          const text = kernelText(c.trials[i] ?? []);
+          return `<td>${text === null ? "—" : h(text)}</td>`;
         }).join("")
       }</tr>`,
     );

@@ -12,7 +12,7 @@
 
 import type { Observation } from "../../engine/observers.ts";
 import type { Platform } from "../../results/format.ts";
-import { storyText } from "../reset_reasons.ts";
+import { kernelText } from "../reset_reasons.ts";
 import {
   agreementText,
   type CaseComparison,
@@ -146,12 +146,8 @@ function wireCell(c: CaseComparison, i: number): string {
  * and resets), or why there is none; never counted as a difference.
  */
 function kernelCell(c: CaseComparison, i: number): string {
-  const trials = c.trials[i] ?? [];
-  const traced = trials.find((t) => t.transitions);
-  if (traced) return markdownText(storyText(traced) ?? "");
-  const why = trials.find((t) => t.transitionsUnavailable)
-    ?.transitionsUnavailable;
-  return why ? markdownText(`not traced: ${why}`) : "—";
+  const text = kernelText(c.trials[i] ?? []);
+  return text === null ? "—" : markdownText(text);
 }
 
 function agreementCell(
