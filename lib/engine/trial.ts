@@ -22,7 +22,7 @@ import { formatLinger } from "../../ffi/linger.ts";
 import { pollNames } from "../../ffi/pollfd.ts";
 import { type Posix, unwrap } from "../../ffi/posix.ts";
 import type { SocketAddress } from "../../ffi/sockaddr.ts";
-import type { TraceWindow } from "../kernel/kernel_story.ts";
+import type { TraceStart, TraceWindow } from "../kernel/kernel_story.ts";
 import { type Leftover, readLeftovers } from "../kernel/leftovers.ts";
 import { Deadline, timed } from "../net/deadline.ts";
 import type { Endpoints, Side } from "../net/endpoints.ts";
@@ -44,7 +44,7 @@ import { type Step, stepCheckpoint } from "./scenario.ts";
 /** What the engine asks of a trace clock (`TraceClock`, lib/kernel). */
 export interface TraceClockLike {
   /** Now on the trace clock and on the realtime clock, in microseconds. */
-  begin(): { start: number; startUnix: number };
+  begin(): TraceStart;
   /** Now on the trace clock, in microseconds. */
   now(): number;
 }
@@ -152,7 +152,7 @@ interface Context {
   /** When each checkpoint was first reached, on the trace clock. */
   readonly checkpointTimes: Record<string, number>;
   /** The trial's start on the trace clock, once its listener is bound. */
-  traceStart: { start: number; startUnix: number } | null;
+  traceStart: TraceStart | null;
 }
 
 /**
@@ -163,7 +163,7 @@ interface Context {
 function establish(
   sockets: Sockets,
   options: TrialOptions,
-  started: (start: { start: number; startUnix: number }) => void,
+  started: (start: TraceStart) => void,
 ): Endpoints {
   const { client, server, endpoints } = connectLoopback(sockets.posix, {
     family: options.family,
@@ -441,7 +441,7 @@ function afterClose(
   posix: Posix,
   endpoints: Endpoints,
   options: TrialOptions,
-  traceStart: { start: number; startUnix: number } | null,
+  traceStart: TraceStart | null,
 ): Partial<TrialRecord> {
   const out: {
     wire?: Segment[] | null;

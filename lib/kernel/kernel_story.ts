@@ -73,6 +73,9 @@ export interface StoryFields {
   transitionsUnavailable?: string;
 }
 
+/** A trial's start on the trace clock and on the realtime clock (µs). */
+export type TraceStart = Pick<TraceWindow, "start" | "startUnix">;
+
 /**
  * A trial's window on the trace clock (microseconds, CLOCK_MONOTONIC):
  * from its start (its listener bound) to its end (every socket closed, the

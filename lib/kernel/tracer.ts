@@ -32,6 +32,7 @@ import {
   type KernelStory,
   kernelStory,
   type StoryFields,
+  type TraceStart,
   type TraceWindow,
 } from "./kernel_story.ts";
 import { parseTraceLine, type TraceEvent } from "./trace_events.ts";
@@ -168,7 +169,7 @@ export class TraceClock {
    * Now on both clocks: the realtime read between two monotonic reads, the
    * closest of three pairs, stands for their middle.
    */
-  begin(): { start: number; startUnix: number } {
+  begin(): TraceStart {
     let best = Infinity;
     let start = 0;
     let startUnix = 0;
