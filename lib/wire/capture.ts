@@ -48,7 +48,9 @@ import {
 } from "../../ffi/linux/packet.ts";
 import { LinuxFiles } from "../../ffi/linux/files.ts";
 import type { Posix } from "../../ffi/posix.ts";
-import { type Deadline, DeadlineExceeded } from "../net/deadline.ts";
+import { Deadline, DeadlineExceeded } from "../net/deadline.ts";
+import { waitWritable } from "../net/wait.ts";
+import type { SocketAddress } from "../../ffi/sockaddr.ts";
 import type { Endpoints } from "../net/endpoints.ts";
 import { connectionFrames, type Frame, type Segment } from "./segments.ts";
 
@@ -74,6 +76,8 @@ export interface WireTap {
   frames?(endpoints: Endpoints): Frame[];
 }
 
+/** How long a new capture waits for the kernel to stamp packets. */
+const STAMPS_DEADLINE_MS = 500;
 /** Receive buffer asked for: thousands of small loopback frames. */
 export const CAPTURE_RCVBUF = 16 * 1024 * 1024;
 /** Largest frame read whole: loopback's MTU (65536) plus Ethernet. */
@@ -152,6 +156,8 @@ export class LoopbackCapture implements WireTap {
   #frames: Frame[] = [];
   #dropped = 0;
   #closed = false;
+  /** Until the probe at opening has said whether the kernel stamps. */
+  #stamps: "probing" | "kernel" | "none" = "probing";
 
   private constructor(posix: Posix, fd: number, ifindex: number) {
     this.#posix = posix;
@@ -160,6 +166,14 @@ export class LoopbackCapture implements WireTap {
     this.#files = new LinuxFiles(posix);
     // Turns the kernel's packet stamps on (see #drain).
     this.#files.packetStampMicros(fd);
+  }
+
+  /**
+   * Whether frames carry the kernel's own stamp (`Frame.timeUs`). Without
+   * it they carry no time at all: a time of reading would misplace them.
+   */
+  get kernelStamps(): boolean {
+    return this.#stamps === "kernel";
   }
 
   /**
@@ -218,8 +232,79 @@ export class LoopbackCapture implements WireTap {
       };
     }
     const capture = new LoopbackCapture(posix, fd, ifindex);
+    capture.#stamps = capture.#awaitKernelStamps(
+        new Deadline(STAMPS_DEADLINE_MS),
+      )
+      ? "kernel"
+      : "none";
     capture.reset();
     return capture;
+  }
+
+  /**
+   * Waits until the kernel stamps packets, and says whether it does.
+   *
+   * The first socket to ask for stamps only schedules the switch that
+   * turns them on (net/core/dev.c `net_enable_timestamp()` defers it to a
+   * workqueue while no one else wants stamps), and until then a packet
+   * carries none: SIOCGSTAMPNS then answers with the time of the ioctl
+   * (net/core/sock.c `sock_gettstamp()`). So a probe SYN is sent to a
+   * bound, non-listening loopback port, answered with RST, and once the
+   * RST has arrived (the connect fails) the realtime clock is read: a
+   * kernel stamp lies before that reading, a time of reading after it.
+   * Probes repeat, 1 ms apart, until the stamps are real or the deadline;
+   * a stack where SIOCGSTAMPNS fails (gVisor) is given up at once.
+   */
+  #awaitKernelStamps(deadline: Deadline): boolean {
+    const posix = this.#posix;
+    const family = "inet" as const;
+    const target = posix.socket(family);
+    if (target.ret < 0) return false;
+    try {
+      const address = { family, address: "127.0.0.1", port: 0 };
+      if (posix.bind(target.ret, address).ret < 0) return false;
+      const port = posix.getsockname(target.ret).value?.port;
+      if (port === undefined) return false;
+      this.focus(port);
+      for (;;) {
+        const arrived = this.#probe({ ...address, port }, deadline);
+        if (arrived === null) return false;
+        this.#drain();
+        const stamps = this.#frames.map((f) => f.timeUs);
+        this.#frames = [];
+        // A stack without SIOCGSTAMPNS (gVisor) never will.
+        if (stamps.some((t) => t === undefined)) return false;
+        if (stamps.length > 0 && stamps.every((t) => t! < arrived)) return true;
+        if (deadline.passed()) return false;
+        posix.poll([], 1);
+      }
+    } finally {
+      posix.close(target.ret);
+    }
+  }
+
+  /**
+   * Connects to `address` (not listening) and waits for the refusal;
+   * returns the realtime clock in µs once it came, or null on a failure.
+   */
+  #probe(address: SocketAddress, deadline: Deadline): number | null {
+    const posix = this.#posix;
+    const client = posix.socket(address.family);
+    if (client.ret < 0) return null;
+    try {
+      const out = posix.connect(client.ret, address);
+      if (out.ret === 0 || out.errno !== "EINPROGRESS") return null;
+      try {
+        waitWritable(posix, client.ret, "stamp probe", deadline);
+      } catch {
+        return null;
+      }
+      return posix.soError(client.ret).value === "ECONNREFUSED"
+        ? this.#files.realtimeMicros()
+        : null;
+    } finally {
+      posix.close(client.ret);
+    }
   }
 
   /**
@@ -316,12 +401,14 @@ export class LoopbackCapture implements WireTap {
       const sll = decodeSockaddrLl(this.#from);
       // Frames queued between socket() and bind() may come from elsewhere.
       if (sll.ifindex !== this.#ifindex) continue;
+      // When the kernel stamped it (SIOCGSTAMPNS, on the realtime clock),
+      // once #awaitKernelStamps has found the stamps real.
+      const stamp = this.#stamps === "none"
+        ? null
+        : this.#files.packetStampMicros(this.#fd);
       this.#frames.push({
         bytes: this.#buffer.slice(0, out.ret),
-        // When the kernel stamped it (SIOCGSTAMPNS, on the realtime
-        // clock), else when it was read.
-        timeUs: this.#files.packetStampMicros(this.#fd) ??
-          Math.round((performance.timeOrigin + performance.now()) * 1000),
+        ...(stamp === null ? {} : { timeUs: stamp }),
         pkttype: sll.pkttype,
       });
     }

@@ -41,8 +41,9 @@ export interface Frame {
   /** The frame from its Ethernet header on. */
   readonly bytes: Uint8Array;
   /**
-   * When the kernel stamped it (else when it was read), in microseconds
-   * since the Unix epoch, nanoseconds kept as a fraction.
+   * When the kernel stamped it, in microseconds since the Unix epoch,
+   * nanoseconds kept as a fraction; absent where the kernel gives no
+   * stamps (never the time it was read, which would misplace it).
    */
   readonly timeUs?: number;
   /** `sll_pkttype` as the packet socket reported it. */
