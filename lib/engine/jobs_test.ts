@@ -221,7 +221,12 @@ Deno.test("concurrent trials under load observe what serial trials observe: ever
   assert.deepEqual(concurrent.map((c) => c.id), serial.map((c) => c.id));
   for (const [i, c] of concurrent.entries()) {
     const s = serial[i]!;
-    assert.ok(c.stable, `${c.id}: unstable: ${c.unstableKeys?.join(" ")}`);
+    assert.ok(
+      c.stable,
+      `${c.id}: unstable: ${c.unstableKeys?.join(" ")}: ${
+        JSON.stringify(c.trials.map((t) => [t.transitions, t.resets]))
+      }`,
+    );
     assert.ok(
       s.stable,
       `${s.id} (serial): unstable: ${s.unstableKeys?.join(" ")}`,

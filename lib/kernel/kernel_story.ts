@@ -120,13 +120,27 @@ export function kernelStory(
     const when = wire.startUnixMicros + (micros + 0.5 - startMicros);
     return { t, at: wire.stamps.filter((s) => s < when).length };
   };
+  // The client's CLOSE -> SYN_SENT is traced before its port is chosen
+  // (sport 0), so only the server's port names it. That port is the
+  // trial's alone while its listener holds it: until the client's first
+  // change with both ports (the connect completing), after which the
+  // listener closes and a concurrent trial's listener may bind the same
+  // port and its client connect to it within this trial's window.
+  const clientSeen = events.find((e) => {
+    const c = stateChangeOf(e);
+    return c !== null && e.micros >= startMicros &&
+      sideOf(endpoints, c.sport, c.dport) === "client";
+  })?.micros ?? Infinity;
   for (const event of events) {
     if (event.micros < startMicros) continue;
     const change = stateChangeOf(event);
     if (change) {
-      const side = change.sport === 0 && change.to === "SYN_SENT" &&
-          change.dport === endpoints.server.port
-        ? "client"
+      const side = change.sport === 0
+        ? change.to === "SYN_SENT" &&
+            change.dport === endpoints.server.port &&
+            change.micros <= clientSeen
+          ? "client"
+          : null
         : sideOf(endpoints, change.sport, change.dport);
       if (side) {
         story.transitions.push({

@@ -50,6 +50,9 @@ Deno.test("kernelStory() gives each change its side and its time from the start,
       change(1030, 5000, 40000, "TCP_LISTEN", "TCP_SYN_RECV"),
       change(1040, 41000, 5000, "TCP_SYN_SENT", "TCP_ESTABLISHED"), // another client
       change(1050, 0, 6000, "TCP_CLOSE", "TCP_SYN_SENT"), // another server
+      // A concurrent trial's client, connecting to its own listener, which
+      // took port 5000 once this trial's listener had closed.
+      change(1060, 0, 5000, "TCP_CLOSE", "TCP_SYN_SENT"),
       reset(2000, 40000, 5000),
       reset(2100, 5001, 40000), // another connection's
     ],
