@@ -164,7 +164,7 @@ export class LoopbackCapture implements WireTap {
     this.#fd = fd;
     this.#ifindex = ifindex;
     this.#files = new LinuxFiles(posix);
-    // Turns the kernel's packet stamps on (see #drain).
+    // Turns the kernel's packet stamps on (see #awaitKernelStamps).
     this.#files.packetStampMicros(fd);
   }
 
@@ -280,6 +280,8 @@ export class LoopbackCapture implements WireTap {
       }
     } finally {
       posix.close(target.ret);
+      // Back to every loopback TCP segment, as open() attached it.
+      attachFilter(posix, this.#fd, LOOPBACK_TCP_FILTER);
     }
   }
 

@@ -180,6 +180,31 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "a capture not yet focused reads every loopback TCP connection (the stamp probe's port filter is gone)",
+  ignore: noCapture !== null,
+  fn: () => {
+    withCapture((capture) => {
+      const a = openLoopbackPair(posix, "inet");
+      try {
+        posix.send(a.client, new TextEncoder().encode("PING"));
+        capture.waitQuiet(5, new Deadline(2000), a.endpoints);
+        const wire = capture.segments(a.endpoints);
+        assert.deepEqual(
+          wire.map((s) => s.flags).slice(0, 3),
+          ["S", "S.", "."],
+          show(wire),
+        );
+        assert.ok(wire.some((s) => s.len === 4), show(wire));
+      } finally {
+        posix.close(a.client);
+        posix.close(a.server);
+      }
+    });
+  },
+});
+
 /** A SYN to a port nobody listens on, answered by RST: the sentinel. */
 function sendSentinel(): number {
   const loopback = { family: "inet", address: "127.0.0.1", port: 0 } as const;
