@@ -6,8 +6,16 @@
 
 import type { Experiment } from "../lib/engine/scenario.ts";
 import { article } from "./article.ts";
+import { deadpeer } from "./deadpeer.ts";
 import { reset } from "./reset.ts";
+import { slowclose } from "./slowclose.ts";
 import { teardown } from "./teardown.ts";
 
 /** All experiments. */
-export const EXPERIMENTS: readonly Experiment[] = [article, teardown, reset];
+export const EXPERIMENTS: readonly Experiment[] = [
+  article,
+  teardown,
+  reset,
+  slowclose,
+  deadpeer,
+];

@@ -11,8 +11,8 @@
  * SOL_SOCKET 0xffff, SO_LINGER 0x80 in ticks, SO_LINGER_SEC 0x1080,
  * SO_NOSIGPIPE 0x1022, MSG_DONTWAIT 0x80, MSG_NOSIGNAL 0x80000 under
  * `__DARWIN_C_LEVEL >= 200809L`), `bsd/sys/errno.h` (errno numbers and
- * `extern int *__error(void)`), `bsd/netinet/tcp.h` (TCP_CONNECTION_INFO
- * 0x106; struct tcp_connection_info starts with `u_int8_t tcpi_state`),
+ * `extern int *__error(void)`), `bsd/netinet/tcp.h` (TCP_KEEPALIVE 0x10,
+ * TCP_KEEPINTVL 0x101, TCP_KEEPCNT 0x102, TCP_CONNECTION_INFO 0x106; struct tcp_connection_info starts with `u_int8_t tcpi_state`),
  * `bsd/sys/poll.h` (nfds_t unsigned int), `bsd/sys/fcntl.h` (O_NONBLOCK 4,
  * F_GETFL 3, F_SETFL 4, O_RDONLY 0, O_CLOEXEC 0x01000000),
  * `bsd/netinet/tcp_fsm.h`, `bsd/sys/utsname.h` (`_SYS_NAMELEN` 256, five
@@ -43,6 +43,10 @@ export const DARWIN = {
     SO_LINGER: 0x1080, // SO_LINGER_SEC; plain SO_LINGER (0x80) is in ticks
     SO_NOSIGPIPE: 0x1022,
     TCP_STATE_OPTION: { name: "TCP_CONNECTION_INFO", value: 0x106 },
+    TCP_KEEPIDLE: 0x10, // TCP_KEEPALIVE: the idle time, in seconds
+    TCP_KEEPINTVL: 0x101,
+    TCP_KEEPCNT: 0x102,
+    TCP_USER_TIMEOUT: null,
     // In current xnu bsd/sys/socket.h; an older stored xnu lacks it. The
     // "macOS 11 and later" cut-off is unverified here.
     MSG_NOSIGNAL: 0x80000,

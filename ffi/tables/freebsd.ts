@@ -7,7 +7,8 @@
  *
  * Sources: freebsd-src `sys/sys/socket.h` (AF_INET6 28, SOCK_NONBLOCK
  * 0x20000000, SOCK_CLOEXEC 0x10000000, SO_LINGER 0x80, SO_NOSIGPIPE 0x800,
- * MSG_DONTWAIT 0x80, MSG_NOSIGNAL 0x20000), `sys/netinet/tcp.h` (TCP_INFO 32;
+ * MSG_DONTWAIT 0x80, MSG_NOSIGNAL 0x20000), `sys/netinet/tcp.h` (TCP_INFO 32, TCP_KEEPIDLE 0x100,
+ * TCP_KEEPINTVL 0x200, TCP_KEEPCNT 0x400;
  * struct tcp_info starts with `u_int8_t tcpi_state`), `sys/sys/poll.h`
  * (nfds_t unsigned int), `sys/sys/errno.h` (`int *__error(void)`),
  * `sys/sys/fcntl.h` (O_NONBLOCK 0x0004, F_GETFL 3, F_SETFL 4, O_RDONLY 0,
@@ -41,6 +42,10 @@ export const FREEBSD = {
     SO_LINGER: 0x80,
     SO_NOSIGPIPE: 0x800,
     TCP_STATE_OPTION: { name: "TCP_INFO", value: 32 },
+    TCP_KEEPIDLE: 0x100,
+    TCP_KEEPINTVL: 0x200,
+    TCP_KEEPCNT: 0x400,
+    TCP_USER_TIMEOUT: null,
     MSG_NOSIGNAL: 0x20000,
     POLLRDHUP: 0x4000,
     O_CLOEXEC: 0x00100000, // freebsd-src sys/sys/fcntl.h

@@ -15,7 +15,8 @@
  * (SOCK_STREAM, SOCK_NONBLOCK = O_NONBLOCK, SOCK_CLOEXEC = O_CLOEXEC, SHUT_*),
  * `include/linux/socket.h` (AF_INET6 10, MSG_PEEK 2, MSG_DONTWAIT 0x40,
  * MSG_NOSIGNAL 0x4000), `include/uapi/linux/in.h` (IPPROTO_TCP),
- * `include/uapi/linux/tcp.h` (TCP_NODELAY 1, TCP_INFO 11; struct tcp_info
+ * `include/uapi/linux/tcp.h` (TCP_NODELAY 1, TCP_KEEPIDLE 4, TCP_KEEPINTVL 5,
+ * TCP_KEEPCNT 6, TCP_INFO 11, TCP_USER_TIMEOUT 18; struct tcp_info
  * starts with `__u8 tcpi_state`), `include/net/tcp_states.h`;
  * glibc `csu/errno-loc.c` (`__errno_location`), `io/sys/poll.h` (nfds_t),
  * `sysdeps/unix/sysv/linux/bits/utsname.h` (`_UTSNAME_LENGTH` 65,
@@ -55,6 +56,10 @@ export const LINUX = {
     SO_NOSIGPIPE: null,
     IPPROTO_TCP: 6,
     TCP_NODELAY: 1,
+    TCP_KEEPIDLE: 4,
+    TCP_KEEPINTVL: 5,
+    TCP_KEEPCNT: 6,
+    TCP_USER_TIMEOUT: 18,
     TCP_STATE_OPTION: { name: "TCP_INFO", value: 11 },
     SHUT_RD: 0,
     SHUT_WR: 1,

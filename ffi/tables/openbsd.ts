@@ -39,6 +39,11 @@ export const OPENBSD = {
     SO_LINGER: 0x80,
     SO_NOSIGPIPE: null,
     TCP_STATE_OPTION: { name: "TCP_INFO", value: 9 },
+    // Keepalive timing is system-wide (sysctl net.inet.tcp.keepidle …).
+    TCP_KEEPIDLE: null,
+    TCP_KEEPINTVL: null,
+    TCP_KEEPCNT: null,
+    TCP_USER_TIMEOUT: null,
     MSG_NOSIGNAL: 0x400,
     POLLRDHUP: null,
     O_CLOEXEC: 0x10000, // openbsd/src sys/sys/fcntl.h rev 1.23

@@ -120,6 +120,14 @@ export interface SocketConstants {
   readonly SO_NOSIGPIPE: number | null;
   readonly IPPROTO_TCP: number;
   readonly TCP_NODELAY: number;
+  /** Keepalive idle seconds (`TCP_KEEPALIVE` on macOS); null: sysctl only. */
+  readonly TCP_KEEPIDLE: number | null;
+  /** Seconds between keepalive probes; null: sysctl only. */
+  readonly TCP_KEEPINTVL: number | null;
+  /** Unanswered probes before the connection is dropped; null: sysctl only. */
+  readonly TCP_KEEPCNT: number | null;
+  /** Milliseconds data may stay unacknowledged (Linux only). */
+  readonly TCP_USER_TIMEOUT: number | null;
   /** Option that fills a struct whose first byte is the TCP state. */
   readonly TCP_STATE_OPTION: {
     readonly name: "TCP_INFO" | "TCP_CONNECTION_INFO";

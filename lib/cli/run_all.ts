@@ -10,7 +10,12 @@
 import { basename, dirname } from "node:path";
 import { EXPERIMENTS } from "../../experiments/mod.ts";
 import { hostPosix, type Posix } from "../../ffi/posix.ts";
-import { DEFAULT_JOBS, runCases, workersFor } from "../engine/jobs.ts";
+import {
+  DEFAULT_JOBS,
+  isSlowTrial,
+  runCases,
+  workersFor,
+} from "../engine/jobs.ts";
 import { type Case, expandCases, type Experiment } from "../engine/scenario.ts";
 import { DEFAULT_TRIAL_OPTIONS } from "../engine/trial.ts";
 import { rolesOf, storyDisagreements } from "../engine/story_checks.ts";
@@ -90,9 +95,11 @@ platform's results as JSON, and rebuilds the matrix and the reports.
                  sockets and capture (default 12 on Linux's own kernel; 1,
                  the serial engine, on linux-6.1 and gvisor, where
                  concurrency changed what trials observe, and on macOS and
-                 the BSDs, where it was not compared); results come in the
-                 same order whatever N is, and on Linux with the same
-                 observations
+                 the BSDs, where it was not compared); by default each
+                 slow trial (a dead peer's window, a linger that blocks)
+                 gets a worker of its own besides, up to 64 in all;
+                 results come in the same order whatever N is, and on
+                 Linux with the same observations
   --out FILE     results file (default results/<platform id>.json, e.g.
                  results/linux-x86_64-6.18.json); cases not
                  run are kept from the file already there; missing
@@ -126,7 +133,15 @@ every reset the kernel sent, with its reason. Without root (or
 tracefs) "transitions" is null and "transitionsUnavailable" says why; cases
 that hold transitions are kept the same way. Ctrl-C removes the instances
 before it exits (130); a run killed outright leaves them to the next run,
-which removes them.`;
+which removes them.
+
+The deadpeer experiment runs each trial between two network namespaces of
+its own, joined by a veth pair (addresses 192.0.2.1 and 192.0.2.2, which
+exist only inside them), so that the peer's host can hang, vanish or
+reboot; its wire is captured on the watcher's veth. It needs root
+(CAP_SYS_ADMIN) and Linux: elsewhere each of its trials records why it did
+not run, and the run goes on. Nothing is named, so nothing is left behind:
+the namespaces and their link end with the trial's last descriptor.`;
 
 /** Parsed run-all flags. */
 export interface RunAllOptions {
@@ -455,7 +470,13 @@ export async function main(
     const checkMs = performance.now() - checkStarted;
     if (selfCheck.some((e) => !e.ok)) throw new SelfCheckFailed(selfCheck);
     const stack = thisStack(posix);
-    const jobs = options.jobs ?? stackJobs(stack).jobs;
+    const slowTrials = options.trials *
+      cases.filter((c) => isSlowTrial(c.experiment.steps(c.params))).length;
+    const { jobs, quickJobs } = jobsFor(
+      options.jobs,
+      stackJobs(stack).jobs,
+      slowTrials,
+    );
     capture = options.noWire
       ? { unavailable: "not captured: run with --no-wire" }
       : openCapture(posix);
@@ -487,9 +508,13 @@ export async function main(
     const started = performance.now();
     // With workers, each opens its own capture: this one would only queue
     // a copy of every frame that nobody reads. The tracer stays here.
-    if (workersFor(jobs, trialCount) > 1 && "close" in tap) tap.close();
+    if (
+      workersFor(jobs, trialCount, undefined, slowTrials) > 1 &&
+      "close" in tap
+    ) tap.close();
     const outcome = await runCases(posix, cases, {
       jobs,
+      quickJobs,
       trials: options.trials,
       trial: trialOptions,
       trace,
@@ -572,7 +597,7 @@ export async function main(
           writeMs,
           documentsMs,
         }),
-        wireSummary(ran, tap, outcome.dropped),
+        wireSummary(cases, ran, tap, outcome.dropped),
         traceSummary(cases, ran, trace),
         ...(pcapDir !== null ? [`pcap files: ${pcapDir}`] : []),
         `results: ${target.out}`,
@@ -651,6 +676,27 @@ export function stackJobs(stack: Stack): { jobs: number; why: string } {
   return { jobs: DEFAULT_JOBS, why: "the default on Linux's own kernel" };
 }
 
+/**
+ * Trials in flight, and quick trials in flight, for a run with
+ * `slowTrials` slow ones (lib/engine/jobs.ts `isSlowTrial`): `--jobs N`
+ * caps both; by default quick trials keep the stack's default and every
+ * slow trial, which spends seconds waiting on the kernel's timers, gets a
+ * worker of its own besides, up to {@linkcode MAX_JOBS} in all. A stack
+ * that runs serially by default runs everything serially.
+ */
+export function jobsFor(
+  asked: number | null,
+  stackDefault: number,
+  slowTrials: number,
+): { jobs: number; quickJobs: number } {
+  if (asked !== null) return { jobs: asked, quickJobs: asked };
+  if (stackDefault <= 1) return { jobs: 1, quickJobs: 1 };
+  return {
+    jobs: Math.min(MAX_JOBS, stackDefault + slowTrials),
+    quickJobs: stackDefault,
+  };
+}
+
 /** The summary line of the self-check that passed. */
 function selfCheckSummary(
   entries: readonly SelfCheckEntry[],
@@ -663,15 +709,25 @@ function selfCheckSummary(
 
 /** The summary line saying whether the wire was captured, or why not. */
 function wireSummary(
+  selected: readonly Case[],
   cases: readonly CaseResult[],
   tap: ReturnType<typeof openCapture>,
   dropped: number,
 ): string {
   if ("unavailable" in tap) return `wire: not captured: ${tap.unavailable}`;
+  // runCases returns the cases in the order they were given.
+  const linked = (i: number) =>
+    selected[i]!.experiment.network === "namespaces";
   const trials = cases.flatMap((c) => c.trials);
   const captured = trials.filter((t) => Array.isArray(t.wire)).length;
   const which = captured === trials.length ? "all" : `${captured} of`;
-  return `wire: captured on lo for ${which} ${trials.length} trials` +
+  const between = cases.flatMap((c, i) => linked(i) ? c.trials : []);
+  const where = between.length === 0
+    ? "on lo"
+    : between.length === trials.length
+    ? "on the watcher's veth"
+    : `on lo (${between.length} between namespaces on the watcher's veth)`;
+  return `wire: captured ${where} for ${which} ${trials.length} trials` +
     (dropped
       ? ` (the kernel dropped ${dropped} frames: some wires are incomplete)`
       : "");
@@ -696,8 +752,15 @@ function traceSummary(
     const roles = rolesOf(given.experiment.steps(given.params));
     return c.trials.filter((t) => storyDisagreements(t, roles).length);
   }).length;
+  const untraced = new Map<string, number>();
+  for (const t of trials) {
+    const why = t.transitionsUnavailable;
+    if (why !== undefined) untraced.set(why, (untraced.get(why) ?? 0) + 1);
+  }
+  const whyNot = [...untraced].map(([why, n]) => `; ${n} not: ${why}`)
+    .join("");
   return `transitions: traced in tracefs for ${which} ${trials.length} ` +
-    `trials, ${plural(resets, "reset")} with the kernel's reasons; ` +
+    `trials${whyNot}; ${plural(resets, "reset")} with the kernel's reasons; ` +
     (disagreeing
       ? `${plural(disagreeing, "trial")} disagree with the tcp_state ` +
         `observers or the wire (see lib/engine/story_checks.ts)`

@@ -31,7 +31,18 @@ import type {
   Segment,
 } from "../results/format.ts";
 import { compareIds } from "../results/format.ts";
+import {
+  type Answer,
+  type AnswerCell,
+  type AnswerRow,
+  type Answers,
+  type CaseIndex,
+  type Draft,
+  NOT_RUN,
+} from "./answer.ts";
+import { deadPeers } from "./dead_peers.ts";
 import { inPlatformOrder } from "./platform_order.ts";
+import { slowClose } from "./slow_close.ts";
 import { type Reveal, revealsOf, watchPlan } from "./reveals.ts";
 import { stacksAnswer } from "./stack_differences.ts";
 import {
@@ -42,41 +53,7 @@ import {
 } from "./reset_reasons.ts";
 import { paramsText, showValue } from "./words.ts";
 
-/** One cell: its text, and the case it comes from (to link), if any. */
-export interface AnswerCell {
-  readonly text: string;
-  readonly caseId?: string;
-}
-
-/** One row of an answer table: a label and a cell per platform. */
-export interface AnswerRow {
-  readonly label: string;
-  readonly cells: readonly AnswerCell[];
-}
-
-/** One question, answered as a table. */
-export interface Answer {
-  /** The platforms with data for it, in the order of the cells. */
-  readonly platforms: readonly Platform[];
-  /** A stable anchor, e.g. `find-out`. */
-  readonly id: string;
-  readonly question: string;
-  /** How to read the table, in one or two sentences. */
-  readonly how: string;
-  /** The first column's heading. */
-  readonly rowHeading: string;
-  /** Per platform, one sentence of counts; empty where there is none. */
-  readonly summary: readonly string[];
-  readonly rows: readonly AnswerRow[];
-}
-
-/** Every answer. */
-export interface Answers {
-  readonly answers: readonly Answer[];
-}
-
-/** An answer before its columns are narrowed to the platforms with data. */
-type Draft = Omit<Answer, "platforms">;
+export type { Answer, AnswerCell, AnswerRow, Answers } from "./answer.ts";
 
 /** Observers in the order an application meets them, for cell text. */
 const SHOWN_ORDER = ["recv", "poll", "so_error", "tcp_state", "getpeername"];
@@ -118,12 +95,6 @@ function sentBy(segments: readonly Segment[], side: string): string {
   }
   return kinds.length ? kinds.join(", ") : "nothing";
 }
-
-/** Per platform, its cases by id. */
-type CaseIndex = readonly ReadonlyMap<string, CaseResult>[];
-
-/** Text of a platform that has not run a case. */
-const NOT_RUN = "not run";
 
 /**
  * Cells of a row, one per platform, whose per-actor results are merged when
@@ -764,6 +735,8 @@ export function buildAnswers(
     watched ? shutRd(index, watched) : null,
     getpeername(index, experiments, sightingOf),
     afterReset(index, experiments),
+    deadPeers(index, experiments),
+    slowClose(index, experiments),
   ].filter((a) => a !== null);
   const stacks = stacksAnswer(sorted, experiments);
   return {

@@ -25,7 +25,7 @@ import {
   compareIds,
   type Results,
 } from "../results/format.ts";
-import type { Answer, AnswerCell, AnswerRow } from "./answers.ts";
+import type { Answer, AnswerCell, AnswerRow } from "./answer.ts";
 import { inPlatformOrder } from "./platform_order.ts";
 import { trialWire } from "./report/compare.ts";
 import { stackName } from "./stack_text.ts";

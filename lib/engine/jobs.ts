@@ -21,7 +21,6 @@
 import type { Posix } from "../../ffi/posix.ts";
 import {
   type KernelTracer,
-  tellStory,
   TraceClock,
   type TracerUnavailable,
 } from "../kernel/tracer.ts";
@@ -33,10 +32,11 @@ import {
   type CaseResult,
   foldTrials,
   runCase,
+  storyOf,
   type TrialResult,
   withStory,
 } from "./run.ts";
-import type { Case, Step } from "./scenario.ts";
+import { type Case, type Step, stepExtraWaitMs } from "./scenario.ts";
 import { trialFrames, type TrialOptions } from "./trial.ts";
 import type {
   FromWorker,
@@ -49,6 +49,12 @@ import type {
 export interface JobsOptions {
   /** Trials in flight at once; 1 runs them one after another here. */
   readonly jobs: number;
+  /**
+   * Quick trials ({@linkcode isSlowTrial} says which are not) in flight at
+   * once, at most; `jobs` by default. Slow trials are handed out first,
+   * each to a worker of its own, and quick ones fill the other workers.
+   */
+  readonly quickJobs?: number;
   /** Trials per case. */
   readonly trials: number;
   /**
@@ -113,7 +119,24 @@ export function trialBudgetMs(
   steps: readonly Step[],
   waitMs: number,
 ): number {
-  return waitMs * (steps.length + 8);
+  return waitMs * (steps.length + 8) + extraWaitMs(steps);
+}
+
+/** What the steps may wait beyond one wait each: windows, lingers. */
+function extraWaitMs(steps: readonly Step[]): number {
+  return steps.reduce((sum, step) => sum + stepExtraWaitMs(step), 0);
+}
+
+/**
+ * A trial is slow when its steps wait for the kernel's own timers for a
+ * second or more (a dead peer's detection window, a linger timeout):
+ * it then spends its time waiting, not working.
+ */
+export const SLOW_TRIAL_MS = 1000;
+
+/** Whether a trial of `steps` is slow ({@linkcode SLOW_TRIAL_MS}). */
+export function isSlowTrial(steps: readonly Step[]): boolean {
+  return extraWaitMs(steps) >= SLOW_TRIAL_MS;
 }
 
 /** Trials in flight by default: see `deno task bench`. */
@@ -135,8 +158,10 @@ export function workersFor(
   jobs: number,
   trials: number,
   perWorker = TRIALS_PER_WORKER,
+  slow = 0,
 ): number {
-  return Math.max(1, Math.min(jobs, Math.ceil(trials / perWorker)));
+  const quick = Math.ceil((trials - slow) / perWorker);
+  return Math.max(1, Math.min(jobs, slow + quick));
 }
 
 const TRIAL_WORKER = new URL("./trial_worker.ts", import.meta.url);
@@ -158,6 +183,8 @@ interface Job {
   readonly c: Case;
   readonly trial: number;
   readonly steps: readonly Step[];
+  /** Whether it waits seconds for the kernel ({@linkcode isSlowTrial}). */
+  readonly slow: boolean;
 }
 
 /** A trial recorded without a run: the worker failed or was stopped. */
@@ -176,20 +203,22 @@ export async function runCases(
   cases: readonly Case[],
   options: JobsOptions,
 ): Promise<JobsOutcome> {
+  const jobs: Job[] = cases.flatMap((c) => {
+    const steps = c.experiment.steps(c.params);
+    const slow = isSlowTrial(steps);
+    return Array.from(
+      { length: options.trials },
+      (_, trial) => ({ c, trial, steps, slow }),
+    );
+  }).map((j, index) => ({ ...j, index }));
   const workers = workersFor(
     options.jobs,
-    cases.length * options.trials,
+    jobs.length,
     options.trialsPerWorker,
+    jobs.filter((j) => j.slow).length,
   );
   options.signal?.throwIfAborted();
   if (workers <= 1) return await runSerially(posix, cases, options);
-  const jobs: Job[] = cases.flatMap((c) => {
-    const steps = c.experiment.steps(c.params);
-    return Array.from(
-      { length: options.trials },
-      (_, trial) => ({ c, trial, steps }),
-    );
-  }).map((j, index) => ({ ...j, index }));
   const results: (TrialResult | undefined)[] = new Array(jobs.length);
   const pool = new Pool(posix, jobs, results, options);
   const started = performance.now();
@@ -281,7 +310,9 @@ class Pool {
   /** When the last of the first workers said it was ready. */
   readyAt: number | null = null;
   #unready = 0;
-  #next = 0;
+  /** The slow jobs, then the quick ones, each in canonical order. */
+  readonly #queue: { slow: Job[]; quick: Job[] };
+  #quickInFlight = 0;
   /** Second cleanups of terminated workers, awaited before the run ends. */
   readonly #cleanups: Promise<void>[] = [];
   #failure: unknown = null;
@@ -294,6 +325,10 @@ class Pool {
     readonly results: (TrialResult | undefined)[],
     readonly options: JobsOptions,
   ) {
+    this.#queue = {
+      slow: jobs.filter((j) => j.slow),
+      quick: jobs.filter((j) => !j.slow),
+    };
     const { wire, clock: _, ...trial } = options.trial;
     const trace = options.trace;
     this.#setup = {
@@ -362,16 +397,40 @@ class Pool {
     slot.worker.postMessage(message);
   }
 
-  /** Hands `slot` the next job, or asks it to stop when none is left. */
+  /**
+   * The next job: a slow one while any is left, else a quick one while
+   * fewer than `quickJobs` are in flight.
+   */
+  #take(): Job | undefined {
+    if (this.#failure !== null) return undefined;
+    const slow = this.#queue.slow.shift();
+    if (slow) return slow;
+    const limit = this.options.quickJobs ?? this.options.jobs;
+    if (this.#quickInFlight >= limit) return undefined;
+    const quick = this.#queue.quick.shift();
+    if (quick) this.#quickInFlight++;
+    return quick;
+  }
+
+  /** Whether jobs are still waiting for a worker. */
+  #waiting(): boolean {
+    return this.#queue.slow.length + this.#queue.quick.length > 0;
+  }
+
+  /** A job has ended, one way or another. */
+  #ended(job: Job): void {
+    if (!job.slow) this.#quickInFlight--;
+  }
+
+  /** Hands `slot` the next job, or asks it to stop when none is for it. */
   #assign(slot: Slot): void {
-    const job = this.#failure === null ? this.jobs[this.#next] : undefined;
+    const job = this.#take();
     if (job === undefined) {
       slot.job = null;
       this.#post(slot, { kind: "stop" });
       slot.timer = setTimeout(() => this.#end(slot, true), STOP_MS);
       return;
     }
-    this.#next++;
     slot.job = job;
     const budget = (this.options.budgetMs ??
       ((s) => trialBudgetMs(s, this.options.trial.waitMs)))(job.steps);
@@ -383,7 +442,12 @@ class Pool {
         ),
       budget,
     );
-    this.#post(slot, { kind: "trial", job: job.index, steps: job.steps });
+    this.#post(slot, {
+      kind: "trial",
+      job: job.index,
+      steps: job.steps,
+      network: job.c.experiment.network ?? "loopback",
+    });
   }
 
   #receive(slot: Slot, message: FromWorker): void {
@@ -403,6 +467,7 @@ class Pool {
           return;
         }
         this.trialMs.push(message.ms);
+        this.#ended(job);
         this.#record(job, this.#told(message), message.frames);
         this.#assign(slot);
         return;
@@ -431,7 +496,13 @@ class Pool {
     };
     return withStory(
       message.result,
-      tellStory(trace, endpoints, message.window),
+      storyOf(trace, {
+        endpoints,
+        ...(message.window ? { traceWindow: message.window } : {}),
+        ...(message.traceUnavailable !== undefined
+          ? { traceUnavailable: message.traceUnavailable }
+          : {}),
+      }),
       message.checkpointTimes,
     );
   }
@@ -455,8 +526,11 @@ class Pool {
     const job = slot.job;
     this.#end(slot, true);
     this.stopped++;
-    if (job !== null) this.#record(job, failedTrial(error), null);
-    if (this.#failure === null && this.#next < this.jobs.length) this.#start();
+    if (job !== null) {
+      this.#ended(job);
+      this.#record(job, failedTrial(error), null);
+    }
+    if (this.#failure === null && this.#waiting()) this.#start();
   }
 
   /**

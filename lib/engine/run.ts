@@ -90,16 +90,32 @@ export function runCase(
 ): CaseResult {
   const steps = c.experiment.steps(c.params);
   const results: TrialResult[] = [];
+  const network = c.experiment.network ?? "loopback";
   for (let i = 0; i < trials; i++) {
-    const record = runTrial(posix, steps, options);
-    const result = trialResult(
-      record,
-      trace ? tellStory(trace, record.endpoints, record.traceWindow) : {},
-    );
+    const record = runTrial(posix, steps, { ...options, network });
+    const result = trialResult(record, trace ? storyOf(trace, record) : {});
     results.push(result);
     onTrial?.(c, i, result, record);
   }
   return foldTrials(c, results);
+}
+
+/**
+ * A trial's story from `trace`, or why the trial has none: its own
+ * reason where it kept no window for one.
+ */
+export function storyOf(
+  trace: KernelTracer | TracerUnavailable,
+  record: Pick<TrialRecord, "endpoints" | "traceWindow" | "traceUnavailable">,
+): StoryFields {
+  if (record.traceUnavailable !== undefined && record.endpoints !== null) {
+    return {
+      transitions: null,
+      resets: null,
+      transitionsUnavailable: record.traceUnavailable,
+    };
+  }
+  return tellStory(trace, record.endpoints, record.traceWindow);
 }
 
 /**
@@ -110,8 +126,14 @@ export function trialResult(
   record: TrialRecord,
   story: StoryFields = {},
 ): TrialResult {
-  const { durations, endpoints, traceWindow: _, checkpointTimes, ...rest } =
-    record;
+  const {
+    durations,
+    endpoints,
+    traceWindow: _,
+    traceUnavailable: __,
+    checkpointTimes,
+    ...rest
+  } = record;
   return withStory(
     {
       ...rest,

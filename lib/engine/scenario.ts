@@ -92,7 +92,94 @@ export type Step =
      * short window. Loopback delivers synchronously, so this is brief.
      */
     readonly op: "settle";
+  }
+  | StepBase & {
+    /**
+     * `setsockopt(SO_KEEPALIVE, 1)` with the idle time, the interval and
+     * the count of unanswered probes (TCP_KEEPIDLE, TCP_KEEPINTVL,
+     * TCP_KEEPCNT).
+     */
+    readonly op: "set_keepalive";
+    readonly idleS: number;
+    readonly intervalS: number;
+    readonly count: number;
+  }
+  | StepBase & {
+    /** `setsockopt(TCP_USER_TIMEOUT, ms)` (Linux). */
+    readonly op: "set_user_timeout";
+    readonly ms: number;
+  }
+  | StepBase & {
+    /** `setsockopt(SO_SNDBUF or SO_RCVBUF, bytes)` (the kernel may double it). */
+    readonly op: "set_buffer";
+    readonly buffer: "send" | "receive";
+    readonly bytes: number;
+  }
+  | StepBase & {
+    /** Clears (or sets) O_NONBLOCK: a blocking socket's close() may wait. */
+    readonly op: "set_blocking";
+    readonly blocking: boolean;
+  }
+  | StepBase & {
+    /**
+     * `send()`s until the send buffer is full (EAGAIN, and still no room a
+     * moment later) towards a peer that does not read: its window closes
+     * and what remains is unsent. Records `<as>.fill` (how the last send
+     * failed).
+     */
+    readonly op: "fill";
+  }
+  | StepBase & {
+    /**
+     * Reads until end of file or an error, within the wait's budget;
+     * records `<as>.drain` (`eof` or the errno) and `<as>.received`: `all`,
+     * `part` or `none` of what the other side's fill queued.
+     */
+    readonly op: "drain";
+  }
+  | StepBase & {
+    /**
+     * What befalls the peer's host (the connection runs between network
+     * namespaces): `hung` (its process stops, its kernel still answers),
+     * `vanished` (the host drops every packet) or `rebooted` (the host
+     * comes back without the connection, so it answers with RST).
+     */
+    readonly op: "fate";
+    readonly fate: Fate;
+  }
+  | StepBase & {
+    /**
+     * Waits up to `windowMs` for poll() to report anything on this side,
+     * then reads what it reports. Records `<as>.detected` (the error the
+     * socket gave, `eof`, or `none` when the window passed quietly) and
+     * `<as>.detected_by` (`poll`, `send` when a send of this trial already
+     * failed, or `none`), and the time from the fate in `durations`.
+     */
+    readonly op: "watch";
+    readonly windowMs: number;
   };
+
+/** The fates a peer's host can suffer (the `fate` step). */
+export const FATES = ["hung", "vanished", "rebooted"] as const;
+/** One of {@linkcode FATES}. */
+export type Fate = typeof FATES[number];
+
+/**
+ * Where a trial's connection runs: over loopback, or between two network
+ * namespaces joined by a veth pair (`lib/net/namespaces.ts`), so that the
+ * peer's host can hang, vanish or reboot.
+ */
+export type Network = "loopback" | "namespaces";
+
+/**
+ * How long `step` may wait at most, beyond the engine's usual budget of
+ * one wait per step: a watch's window, a close()'s linger time.
+ */
+export function stepExtraWaitMs(step: Step): number {
+  if (step.op === "watch") return step.windowMs;
+  if (step.op === "set_linger") return step.linger.seconds * 1000;
+  return 0;
+}
 
 /**
  * The checkpoint `step` reaches, if any. A send's `checkpoint` is the label
@@ -146,6 +233,8 @@ export interface Experiment {
   readonly watch?: Watch;
   /** Observation keys the terminal table shows (the JSON has them all). */
   readonly headline: readonly string[];
+  /** Where its trials' connections run; loopback when absent. */
+  readonly network?: Network;
   readonly steps: (params: Params) => readonly Step[];
 }
 
@@ -234,8 +323,35 @@ export function describeAction(step: Step): string {
         : `observe (${step.checkpoint})`;
     case "settle":
       return "wait until the connection is quiet";
+    case "set_keepalive":
+      return `setsockopt(SO_KEEPALIVE) with idle ${step.idleS} s, ` +
+        `interval ${step.intervalS} s, count ${step.count}`;
+    case "set_user_timeout":
+      return `setsockopt(TCP_USER_TIMEOUT, ${step.ms} ms)`;
+    case "set_blocking":
+      return step.blocking ? "clear O_NONBLOCK" : "set O_NONBLOCK";
+    case "set_buffer":
+      return `setsockopt(${
+        step.buffer === "send" ? "SO_SNDBUF" : "SO_RCVBUF"
+      }, ${step.bytes})`;
+    case "fill":
+      return "send() until the send buffer is full";
+    case "drain":
+      return "recv() until end of file or an error";
+    case "fate":
+      return FATE_WORDS[step.fate];
+    case "watch":
+      return `poll() for up to ${
+        step.windowMs / 1000
+      } s, then read what it reports`;
   }
 }
+
+const FATE_WORDS: Record<Fate, string> = {
+  hung: "the process stops reading and writing (its kernel still answers)",
+  vanished: "the host drops every packet",
+  rebooted: "the host comes back without the connection",
+};
 
 /**
  * The observation keys `step` can record, in the order it records them. A
@@ -265,9 +381,20 @@ export function stepKeys(step: Step): string[] {
       return (step.observers ?? OBSERVERS).map((o) =>
         key(who, o, step.checkpoint)
       );
+    case "fill":
+      return [key(who, "fill")];
+    case "drain":
+      return [key(who, "drain"), key(who, "received")];
+    case "watch":
+      return [key(who, "detected"), key(who, "detected_by")];
     case "await_data":
     case "set_linger":
     case "settle":
+    case "set_keepalive":
+    case "set_user_timeout":
+    case "set_blocking":
+    case "set_buffer":
+    case "fate":
       return [];
   }
 }

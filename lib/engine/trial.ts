@@ -35,11 +35,25 @@ import {
   waitTeardown,
   waitUntil,
 } from "../net/teardown_wait.ts";
-import type { WireTap } from "../wire/capture.ts";
+import {
+  type CaptureUnavailable,
+  LoopbackCapture,
+  type WireTap,
+} from "../wire/capture.ts";
 import type { Frame, Segment } from "../wire/segments.ts";
 import { observationKey as key } from "./keys.ts";
 import { type Observation, observe, pollEverything } from "./observers.ts";
-import { type Step, stepCheckpoint } from "./scenario.ts";
+import {
+  type Fate,
+  type Network,
+  type Step,
+  stepCheckpoint,
+} from "./scenario.ts";
+import {
+  NamespacePair,
+  PEER_ADDRESS,
+  WATCHER_LINK,
+} from "../net/namespaces.ts";
 
 /** What the engine asks of a trace clock (`TraceClock`, lib/kernel). */
 export interface TraceClockLike {
@@ -64,6 +78,11 @@ export interface TrialOptions {
   readonly leftovers: boolean;
   /** The trace clock, where the kernel is traced; absent: not asked. */
   readonly clock?: TraceClockLike | null;
+  /**
+   * Where the connection runs (the experiment says): loopback by default,
+   * or between two network namespaces of the trial's own.
+   */
+  readonly network?: Network;
 }
 
 /** Default options: IPv4 loopback, 2 s per wait (the article slept 3 s). */
@@ -104,6 +123,8 @@ export interface TrialRecord {
    * reached, on the trace clock.
    */
   readonly checkpointTimes?: Record<string, number>;
+  /** Why the trial kept no trace window although a clock was given. */
+  readonly traceUnavailable?: string;
 }
 
 /** Sockets a trial opened; every one is closed by `closeInTurn`. */
@@ -153,6 +174,14 @@ interface Context {
   readonly checkpointTimes: Record<string, number>;
   /** The trial's start on the trace clock, once its listener is bound. */
   traceStart: TraceStart | null;
+  /** The namespaces the connection runs between, if it does. */
+  readonly link: NamespacePair | null;
+  /** Bytes each side's fill queued. */
+  readonly filled: Partial<Record<Side, number>>;
+  /** When the peer's fate struck. */
+  fateAt: number | null;
+  /** The first send that failed, and when. */
+  failedSend: { readonly errno: string; readonly at: number } | null;
 }
 
 /**
@@ -163,11 +192,20 @@ interface Context {
 function establish(
   sockets: Sockets,
   options: TrialOptions,
+  link: NamespacePair | null,
   started: (start: TraceStart) => void,
 ): Endpoints {
   const { client, server, endpoints } = connectLoopback(sockets.posix, {
-    family: options.family,
-    address: options.address,
+    family: link ? "inet" : options.family,
+    address: link ? PEER_ADDRESS : options.address,
+    // The listener is the peer's, in the peer's namespace; the client is
+    // the watcher's.
+    ...(link
+      ? {
+        within: <T>(role: "listener" | "client", open: () => T) =>
+          role === "listener" ? link.inPeer(open) : link.inWatcher(open),
+      }
+      : {}),
     reuseAddress: true,
     deadline: new Deadline(options.waitMs),
     opened: (fd) => sockets.add(fd),
@@ -224,7 +262,10 @@ function catchUp(ctx: Context, what: string, deadline: Deadline): boolean {
   const { posix, fd } = ctx.sockets;
   const segments = wire.segments(ctx.endpoints);
   let waited = false;
-  for (const side of ["client", "server"] as const) {
+  // Between namespaces the wire is seen from the client's (the watcher's)
+  // side: what it sent may never have reached the peer's host.
+  const sides = ctx.link ? ["client"] as const : ["client", "server"] as const;
+  for (const side of sides) {
     if (!ctx.sockets.isOpen(fd[side])) continue;
     const received = segments.filter((s) => s.from !== side);
     const rst = received.some((s) => s.flags.includes("R"));
@@ -267,7 +308,7 @@ const AWAITING_ACK: ReadonlySet<string> = new Set([
  */
 function connectionStates(ctx: Context): string[] {
   if (ctx.options.leftovers && ctx.endpoints) {
-    const found = readLeftovers(ctx.endpoints);
+    const found = kernelSockets(ctx.link, ctx.endpoints);
     if ("leftovers" in found) {
       return found.leftovers.map((l) => `${l.side}:${l.state}`);
     }
@@ -344,6 +385,9 @@ function perform(ctx: Context, step: Step): void {
   switch (step.op) {
     case "send": {
       const out = posix.send(fd, new TextEncoder().encode(step.data));
+      if (out.errno !== null && ctx.failedSend === null) {
+        ctx.failedSend = { errno: out.errno, at: performance.now() };
+      }
       if (step.checkpoint) {
         obs[key(who, "send", step.checkpoint)] = out.errno ?? out.ret;
       } else if (out.ret !== step.data.length) {
@@ -431,9 +475,236 @@ function perform(ctx: Context, step: Step): void {
     case "settle":
       settle(ctx, fd, who);
       return;
+    case "set_keepalive":
+      setKeepalive(posix, fd, step);
+      return;
+    case "set_user_timeout": {
+      const c = posix.table.constants;
+      if (c.TCP_USER_TIMEOUT === null) {
+        throw new Error(`TCP_USER_TIMEOUT does not exist on ${posix.table.os}`);
+      }
+      unwrap(
+        posix,
+        "setsockopt(TCP_USER_TIMEOUT)",
+        posix.setIntOption(fd, c.IPPROTO_TCP, c.TCP_USER_TIMEOUT, step.ms),
+      );
+      return;
+    }
+    case "set_blocking":
+      unwrap(posix, "fcntl(F_SETFL)", posix.setNonblocking(fd, !step.blocking));
+      return;
+    case "set_buffer": {
+      const c = posix.table.constants;
+      const [name, option] = step.buffer === "send"
+        ? ["SO_SNDBUF", c.SO_SNDBUF]
+        : ["SO_RCVBUF", c.SO_RCVBUF];
+      unwrap(
+        posix,
+        `setsockopt(${name})`,
+        posix.setIntOption(fd, c.SOL_SOCKET, option, step.bytes),
+      );
+      return;
+    }
+    case "fill": {
+      const { last, bytes } = fill(posix, fd, `${who}: fill`, deadline());
+      obs[key(who, "fill")] = last;
+      ctx.filled[step.side] = (ctx.filled[step.side] ?? 0) + bytes;
+      return;
+    }
+    case "drain": {
+      const { end, bytes } = drain(posix, fd, `${who}: drain`, deadline());
+      const other = step.side === "client" ? "server" : "client";
+      const queued = ctx.filled[other] ?? 0;
+      obs[key(who, "drain")] = end;
+      obs[key(who, "received")] = bytes === 0
+        ? "none"
+        : bytes >= queued
+        ? "all"
+        : "part";
+      return;
+    }
+    case "fate":
+      strike(ctx, step.fate);
+      return;
+    case "watch":
+      watch(ctx, fd, who, step.windowMs);
+      return;
     default:
       throw new Error(`Unknown step: ${JSON.stringify(step satisfies never)}`);
   }
+}
+
+/** SO_KEEPALIVE with its timing, where the OS lets a socket set it. */
+function setKeepalive(
+  posix: Posix,
+  fd: number,
+  step: Extract<Step, { op: "set_keepalive" }>,
+): void {
+  const c = posix.table.constants;
+  const { TCP_KEEPIDLE: idle, TCP_KEEPINTVL: interval, TCP_KEEPCNT: count } = c;
+  if (idle === null || interval === null || count === null) {
+    throw new Error(
+      `keepalive timing is system-wide on ${posix.table.os} (no TCP_KEEPIDLE)`,
+    );
+  }
+  const set = (name: string, level: number, option: number, value: number) =>
+    unwrap(
+      posix,
+      `setsockopt(${name})`,
+      posix.setIntOption(fd, level, option, value),
+    );
+  set("SO_KEEPALIVE", c.SOL_SOCKET, c.SO_KEEPALIVE, 1);
+  set("TCP_KEEPIDLE", c.IPPROTO_TCP, idle, step.idleS);
+  set("TCP_KEEPINTVL", c.IPPROTO_TCP, interval, step.intervalS);
+  set("TCP_KEEPCNT", c.IPPROTO_TCP, count, step.count);
+}
+
+/**
+ * How long a full send buffer must stay full to count: longer than the
+ * peer's delayed ACK (40 to 200 ms on Linux), which could still free room.
+ */
+const FULL_FOR_MS = 250;
+
+/**
+ * Sends until the send buffer is full and stays full for
+ * {@linkcode FULL_FOR_MS}; returns how the last send failed and the bytes
+ * queued.
+ */
+function fill(
+  posix: Posix,
+  fd: number,
+  what: string,
+  deadline: Deadline,
+): { last: string; bytes: number } {
+  const chunk = new Uint8Array(64 * 1024);
+  const { POLLOUT } = posix.table.constants;
+  let bytes = 0;
+  for (;;) {
+    const out = posix.send(fd, chunk);
+    if (out.ret > 0) {
+      bytes += out.ret;
+      continue;
+    }
+    if (out.errno === "EINTR") continue;
+    if (out.errno !== "EAGAIN") return { last: out.errno ?? "0", bytes };
+    const revents = posix.poll([{ fd, events: POLLOUT }], FULL_FOR_MS).value;
+    if (!((revents?.[0] ?? 0) & POLLOUT)) return { last: "EAGAIN", bytes };
+    deadline.check(what);
+  }
+}
+
+/** Reads until end of file or an error; returns which, and the bytes read. */
+function drain(
+  posix: Posix,
+  fd: number,
+  what: string,
+  deadline: Deadline,
+): { end: string; bytes: number } {
+  let bytes = 0;
+  for (;;) {
+    const out = posix.recv(fd, 64 * 1024);
+    if (out.ret > 0) {
+      bytes += out.ret;
+      continue;
+    }
+    if (out.ret === 0) return { end: "eof", bytes };
+    if (out.errno === "EINTR") continue;
+    if (out.errno !== "EAGAIN") return { end: out.errno ?? "?", bytes };
+    waitReadable(posix, fd, what, deadline);
+  }
+}
+
+/**
+ * Makes the peer's host suffer `fate`. A rebooted host loses the peer's
+ * socket without a word: it is closed with SO_LINGER {1, 0} inside the old
+ * namespace, which by then has no route left for its RST.
+ */
+function strike(ctx: Context, fate: Fate): void {
+  const link = ctx.link;
+  if (link === null) {
+    throw new Error(`fate ${fate}: the connection does not run between hosts`);
+  }
+  const { sockets } = ctx;
+  // Detection is timed from the moment the fate is complete.
+  const done = () => {
+    ctx.fateAt = performance.now();
+  };
+  const { posix } = sockets;
+  switch (fate) {
+    case "hung":
+      // The peer's process does nothing more; its kernel goes on.
+      return done();
+    case "vanished":
+      link.vanish();
+      return done();
+    case "rebooted":
+      link.reboot(() => {
+        const fd = sockets.fd.server;
+        if (!sockets.isOpen(fd)) return;
+        posix.setLinger(fd, { onoff: 1, seconds: 0 });
+        sockets.close(fd);
+      });
+      return done();
+  }
+}
+
+/**
+ * Waits for the first sign that the peer is gone: a failed send already
+ * made, or anything poll() reports within `windowMs` of the fate (then
+ * `recv(MSG_PEEK)` says what: the pending error, or `eof`). Records what
+ * was detected, by what, and after how long.
+ */
+function watch(ctx: Context, fd: number, who: string, windowMs: number): void {
+  const { posix } = ctx.sockets;
+  const from = ctx.fateAt ?? performance.now();
+  const record = (detected: string, by: string, at: number | null) => {
+    ctx.obs[key(who, "detected")] = detected;
+    ctx.obs[key(who, "detected_by")] = by;
+    if (at !== null) ctx.durations[key(who, "detected")] = at - from;
+  };
+  if (ctx.failedSend) {
+    record(ctx.failedSend.errno, "send", ctx.failedSend.at);
+    return;
+  }
+  const c = posix.table.constants;
+  const events = teardownEvents(posix);
+  const ends = from + windowMs;
+  for (;;) {
+    const left = ends - performance.now();
+    if (left <= 0) return record("none", "none", null);
+    const out = posix.poll([{ fd, events }], left);
+    if (out.errno === "EINTR") continue;
+    if (out.value === null) {
+      throw new Error(`${who}: watch: poll() failed: ${out.errno}`);
+    }
+    const revents = out.value[0] ?? 0;
+    if (revents === 0) continue;
+    const at = performance.now();
+    const peek = posix.recv(fd, 1, c.MSG_PEEK);
+    const detected = peek.ret === 0
+      ? "eof"
+      : peek.ret > 0
+      ? "data"
+      : peek.errno ?? "?";
+    return record(detected, "poll", at);
+  }
+}
+
+/**
+ * The kernel's sockets of the connection between `endpoints`: from this
+ * thread's namespace, or where it runs between two namespaces, from each
+ * (the peer's as it is now: after a reboot, the new one).
+ */
+function kernelSockets(
+  link: NamespacePair | null,
+  endpoints: Endpoints,
+): ReturnType<typeof readLeftovers> {
+  if (link === null) return readLeftovers(endpoints);
+  const watcher = link.inWatcher(() => readLeftovers(endpoints));
+  if (!("leftovers" in watcher)) return watcher;
+  const peer = link.inPeer(() => readLeftovers(endpoints));
+  if (!("leftovers" in peer)) return peer;
+  return { leftovers: [...watcher.leftovers, ...peer.leftovers] };
 }
 
 /** Records the wire and the kernel's leftovers once both sides closed. */
@@ -442,6 +713,7 @@ function afterClose(
   endpoints: Endpoints,
   options: TrialOptions,
   traceStart: TraceStart | null,
+  link: NamespacePair | null,
 ): Partial<TrialRecord> {
   const out: {
     wire?: Segment[] | null;
@@ -462,7 +734,7 @@ function afterClose(
     posix.poll([], options.quietMs);
   }
   if (options.leftovers) {
-    const found = readLeftovers(endpoints);
+    const found = kernelSockets(link, endpoints);
     if ("leftovers" in found) out.leftovers = found.leftovers;
     else {
       out.leftovers = null;
@@ -519,6 +791,73 @@ export function runTrial(
   steps: readonly Step[],
   options: TrialOptions = DEFAULT_TRIAL_OPTIONS,
 ): TrialRecord {
+  if (options.network !== "namespaces") {
+    return runOn(posix, steps, options, null);
+  }
+  let link: NamespacePair | CaptureUnavailable;
+  try {
+    link = NamespacePair.open(posix);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) throw e;
+    link = { unavailable: e instanceof Error ? e.message : String(e) };
+  }
+  if ("unavailable" in link) {
+    return {
+      endpoints: null,
+      observations: {},
+      durations: {},
+      error: `not run: ${link.unavailable}`,
+    };
+  }
+  const pair = link;
+  const tap = linkTap(posix, options.wire, pair);
+  try {
+    const record = runOn(
+      posix,
+      steps,
+      { ...options, wire: tap, clock: null },
+      pair,
+    );
+    return options.clock
+      ? { ...record, traceUnavailable: LINK_NOT_TRACED }
+      : record;
+  } finally {
+    if (tap instanceof LoopbackCapture) tap.close();
+    pair.close();
+  }
+}
+
+/**
+ * Where the run captures the wire, a capture of the trial's own on the
+ * watcher's link (made inside the watcher's namespace); otherwise what the
+ * run has (nothing, or why not).
+ */
+function linkTap(
+  posix: Posix,
+  wire: TrialOptions["wire"],
+  pair: NamespacePair,
+): TrialOptions["wire"] {
+  if (!wire || !("segments" in wire)) return wire;
+  return pair.inWatcher(() =>
+    LoopbackCapture.openLink(posix, {
+      name: WATCHER_LINK.name,
+      ifindex: pair.watcherIndex,
+      kernelStamps: "kernelStamps" in wire && wire.kernelStamps === true,
+    })
+  );
+}
+
+/** Why a trial between namespaces keeps no trace window. */
+export const LINK_NOT_TRACED =
+  "trials between network namespaces are not traced: trials side by side " +
+  "there hold the same addresses and may pick the same ports";
+
+function runOn(
+  posix: Posix,
+  steps: readonly Step[],
+  options: TrialOptions,
+  link: NamespacePair | null,
+): TrialRecord {
   const ctx: Context = {
     sockets: new Sockets(posix),
     options,
@@ -529,6 +868,10 @@ export function runTrial(
     checkpoints: {},
     checkpointTimes: {},
     traceStart: null,
+    link,
+    filled: {},
+    fateAt: null,
+    failedSend: null,
   };
   let endpoints: Endpoints | null = null;
   let error: string | null = null;
@@ -540,7 +883,7 @@ export function runTrial(
     // Probed once per process, before any trial's connection exists, so
     // the probe's own connection never runs in the middle of a trial.
     pollReportsRdhup(posix);
-    endpoints = establish(ctx.sockets, options, (start) => {
+    endpoints = establish(ctx.sockets, options, link, (start) => {
       ctx.traceStart = start;
     });
     ctx.endpoints = endpoints;
@@ -559,7 +902,7 @@ export function runTrial(
   }
   if (endpoints !== null) {
     try {
-      extra = afterClose(posix, endpoints, options, ctx.traceStart);
+      extra = afterClose(posix, endpoints, options, ctx.traceStart, link);
     } catch (e) {
       error ??= e instanceof Error ? e.message : String(e);
     }

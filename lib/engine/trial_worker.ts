@@ -62,7 +62,10 @@ scope.onmessage = (e) => {
           throw new Error("trial worker: a trial before its setup");
         }
         const started = performance.now();
-        const record = runTrial(posix, message.steps, options);
+        const record = runTrial(posix, message.steps, {
+          ...options,
+          network: message.network,
+        });
         const ms = performance.now() - started;
         const frames = sendFrames ? trialFrames(options, record) : null;
         post({
@@ -72,6 +75,9 @@ scope.onmessage = (e) => {
           frames,
           ms,
           ...(record.traceWindow ? { window: record.traceWindow } : {}),
+          ...(record.traceUnavailable !== undefined
+            ? { traceUnavailable: record.traceUnavailable }
+            : {}),
           ...(record.checkpointTimes
             ? { checkpointTimes: record.checkpointTimes }
             : {}),

@@ -11,7 +11,7 @@
 import type { TraceWindow } from "../kernel/kernel_story.ts";
 import type { Frame } from "../wire/segments.ts";
 import type { TrialResult } from "./run.ts";
-import type { Step } from "./scenario.ts";
+import type { Network, Step } from "./scenario.ts";
 import type { TrialOptions } from "./trial.ts";
 
 /** The first message: how the worker's trials run. */
@@ -39,6 +39,8 @@ export interface TrialJob {
   readonly kind: "trial";
   readonly job: number;
   readonly steps: readonly Step[];
+  /** Where the trial's connection runs. */
+  readonly network: Network;
 }
 
 /** Close the capture and say how many frames its kernel buffer dropped. */
@@ -59,6 +61,8 @@ export interface TrialDone {
   readonly ms: number;
   /** Where the kernel is traced: the trial's window on the trace clock. */
   readonly window?: TraceWindow;
+  /** Why the trial kept no window although the kernel is traced. */
+  readonly traceUnavailable?: string;
   /** And when it reached each checkpoint on that clock. */
   readonly checkpointTimes?: Record<string, number>;
 }

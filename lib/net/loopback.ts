@@ -1,5 +1,7 @@
 /**
- * One loopback TCP connection, made the one way escoteria makes them: a
+ * One TCP connection, over loopback unless the caller makes its sockets in
+ * two network namespaces ({@linkcode LoopbackOptions.within}), made the one
+ * way escoteria makes them: a
  * listener on port 0, a non-blocking connect, poll until it is writable,
  * SO_ERROR checked, poll until the listener is readable, accept, and the
  * listener closed at once (so it stays out of the wire and the leftovers).
@@ -38,6 +40,12 @@ export interface LoopbackOptions {
    * client connects: a trial focuses its capture on that port here.
    */
   readonly listening?: (address: SocketAddress) => void;
+  /**
+   * Runs the creation of the listener's or the client's socket, e.g. with
+   * the thread inside that host's network namespace (a socket stays in the
+   * namespace it was made in); by default it simply runs it.
+   */
+  readonly within?: <T>(role: "listener" | "client", open: () => T) => T;
 }
 
 /** Both ends of the connection; the caller closes `client` and `server`. */
@@ -73,8 +81,11 @@ export function connectLoopback(
       posix.close(fd);
     }
   };
+  const within = options.within ?? (<T>(_: unknown, f: () => T) => f());
   try {
-    const listener = open(unwrap(posix, "socket", posix.socket(family)));
+    const listener = open(
+      unwrap(posix, "socket", within("listener", () => posix.socket(family))),
+    );
     if (options.reuseAddress) {
       const c = posix.table.constants;
       unwrap(
@@ -89,7 +100,9 @@ export function connectLoopback(
     unwrap(posix, "getsockname", bound);
     const serverAddr = bound.value!;
     options.listening?.(serverAddr);
-    const client = open(unwrap(posix, "socket", posix.socket(family)));
+    const client = open(
+      unwrap(posix, "socket", within("client", () => posix.socket(family))),
+    );
     const connecting = posix.connect(client, serverAddr);
     if (connecting.ret < 0 && connecting.errno !== "EINPROGRESS") {
       unwrap(posix, "connect", connecting);

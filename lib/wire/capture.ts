@@ -145,11 +145,28 @@ export interface CaptureUnavailable {
   readonly unavailable: string;
 }
 
-/** A packet capture on the loopback interface. */
+/** An interface other than `lo` to capture on, from a socket made there. */
+export interface LinkInterface {
+  readonly name: string;
+  readonly ifindex: number;
+  /**
+   * Whether the kernel's packet stamps are known to be on (another capture
+   * of this process found them real and is still open): the stamp probe
+   * needs loopback, which the link's namespace may not have up.
+   */
+  readonly kernelStamps: boolean;
+}
+
+/**
+ * A packet capture on the loopback interface, or on one link of a trial's
+ * own (a veth in a namespace: {@linkcode LoopbackCapture.openLink}).
+ */
 export class LoopbackCapture implements WireTap {
   readonly #posix: Posix;
   readonly #fd: number;
   readonly #ifindex: number;
+  /** Whether frames come from `lo`, which shows each packet twice. */
+  #loopback = true;
   readonly #buffer = new Uint8Array(FRAME_BUFFER);
   readonly #from = new Uint8Array(SOCKADDR_LL_SIZE);
   readonly #files: LinuxFiles;
@@ -242,6 +259,59 @@ export class LoopbackCapture implements WireTap {
   }
 
   /**
+   * Opens a capture on `link`, an interface of the calling thread's
+   * network namespace that carries one trial's connection and nothing
+   * else: every frame is kept, leaving and arriving alike (each packet is
+   * seen once there), and the decoder leaves out what is not TCP. Says
+   * why where it cannot.
+   */
+  static openLink(
+    posix: Posix,
+    link: LinkInterface,
+  ): LoopbackCapture | CaptureUnavailable {
+    if (Deno.build.os !== "linux") {
+      return {
+        unavailable:
+          `capture is implemented on Linux only (AF_PACKET), not ${Deno.build.os}`,
+      };
+    }
+    const c = posix.table.constants;
+    const flags = (c.SOCK_NONBLOCK ?? 0) | (c.SOCK_CLOEXEC ?? 0);
+    const opened = posix.rawSocket(
+      AF_PACKET,
+      SOCK_RAW | flags,
+      htons(ETH_P_ALL),
+    );
+    if (opened.ret < 0) {
+      const errno = opened.errno ?? "unknown error";
+      return {
+        unavailable:
+          `socket(AF_PACKET, SOCK_RAW) on ${link.name} failed: ${errno} (${
+            posix.strerror(errno)
+          })`,
+      };
+    }
+    const fd = opened.ret;
+    const bound = posix.rawBind(
+      fd,
+      encodeSockaddrLl({ protocol: ETH_P_ALL, ifindex: link.ifindex }),
+    );
+    if (bound.ret < 0) {
+      posix.close(fd);
+      return {
+        unavailable: `bind() to ${link.name} failed: ${bound.errno} (${
+          posix.strerror(bound.errno ?? "")
+        })`,
+      };
+    }
+    const capture = new LoopbackCapture(posix, fd, link.ifindex);
+    capture.#loopback = false;
+    capture.#stamps = link.kernelStamps ? "kernel" : "none";
+    capture.reset();
+    return capture;
+  }
+
+  /**
    * Waits until the kernel stamps packets, and says whether it does.
    *
    * The first socket to ask for stamps only schedules the switch that
@@ -315,7 +385,9 @@ export class LoopbackCapture implements WireTap {
    * be attached, every TCP frame is still read and sorted by endpoints.
    */
   focus(port: number): void {
-    attachFilter(this.#posix, this.#fd, portFilter(port));
+    // A trial's own link carries nothing else, and the loopback filter
+    // would drop its leaving frames.
+    if (this.#loopback) attachFilter(this.#posix, this.#fd, portFilter(port));
     this.reset();
   }
 
@@ -347,7 +419,7 @@ export class LoopbackCapture implements WireTap {
       if (
         fresh.length > 0 &&
         (endpoints === undefined ||
-          connectionFrames(fresh, endpoints).length > 0)
+          connectionFrames(fresh, endpoints, this.#loopback).length > 0)
       ) {
         lastSeen = performance.now();
       }
@@ -372,7 +444,9 @@ export class LoopbackCapture implements WireTap {
   /** The segments between `endpoints` since the last reset, in order. */
   segments(endpoints: Endpoints): Segment[] {
     this.#drain();
-    return connectionFrames(this.#frames, endpoints).map((f) => f.segment);
+    return connectionFrames(this.#frames, endpoints, this.#loopback).map((f) =>
+      f.segment
+    );
   }
 
   /**
@@ -381,7 +455,9 @@ export class LoopbackCapture implements WireTap {
    * exactly the frames those segments came from.
    */
   frames(endpoints: Endpoints): Frame[] {
-    return connectionFrames(this.#frames, endpoints).map((f) => f.frame);
+    return connectionFrames(this.#frames, endpoints, this.#loopback).map((f) =>
+      f.frame
+    );
   }
 
   /** Closes the packet socket; later calls find nothing. */

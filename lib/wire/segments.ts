@@ -164,13 +164,16 @@ export interface ConnectionFrame {
 /**
  * The frames between the two `endpoints`, one copy each, in capture order,
  * with the segment each carries. Frames of other connections and non-TCP
- * frames are left out.
+ * frames are left out. `loopback` (the default) says the frames come from
+ * `lo`, which shows each packet twice; an interface between two hosts
+ * (a veth) shows each once, leaving or arriving.
  */
 export function connectionFrames(
   frames: readonly Frame[],
   endpoints: Endpoints,
+  loopback = true,
 ): ConnectionFrame[] {
-  return dedupeLoopback(frames).flatMap((frame) => {
+  return (loopback ? dedupeLoopback(frames) : frames).flatMap((frame) => {
     const packet = decodeFrame(frame.bytes);
     if (packet === null) return [];
     const from = senderOf(endpoints, packet.src, packet.dst);
