@@ -4,7 +4,8 @@
  * @module
  */
 
-import type { Experiment } from "../lib/engine/scenario.ts";
+import { isSlowTrial } from "../lib/engine/jobs.ts";
+import { expandCases, type Experiment } from "../lib/engine/scenario.ts";
 import { article } from "./article.ts";
 import { deadpeer } from "./deadpeer.ts";
 import { reset } from "./reset.ts";
@@ -19,3 +20,15 @@ export const EXPERIMENTS: readonly Experiment[] = [
   slowclose,
   deadpeer,
 ];
+
+/**
+ * Whether some trial of `experiment` is slow (it waits seconds on the
+ * kernel's timers, `isSlowTrial`) or runs between namespaces: tests run
+ * such experiments with trials side by side, not one after another.
+ */
+export function isSlowExperiment(experiment: Experiment): boolean {
+  return experiment.network === "namespaces" ||
+    expandCases(experiment).some((c) =>
+      isSlowTrial(experiment.steps(c.params))
+    );
+}

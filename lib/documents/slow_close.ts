@@ -26,8 +26,10 @@ const ACTOR = "actor";
 const PEER = "peer";
 
 /**
- * What `side` sent in `segments`, in order, runs merged: `data`, `FIN`,
- * `RST`; pure ACKs (window probes among them) are left out.
+ * What `side` sent in `segments`: `data`, `FIN`, `RST`, each once, in the
+ * order it first appeared (a retransmission after the FIN does not make
+ * it "data, FIN, data"); pure ACKs (window probes among them) are left
+ * out.
  *
  * @example
  * ```ts
@@ -37,7 +39,8 @@ const PEER = "peer";
  *   ({ from, flags, len });
  * assert.equal(
  *   sentKinds([s("client", ".", 100), s("client", "P.", 50),
- *     s("server", ".", 0), s("client", "F.", 0)], "client"),
+ *     s("server", ".", 0), s("client", "F.", 0), s("client", "P.", 50)],
+ *     "client"),
  *   "data, FIN",
  * );
  * assert.equal(sentKinds([s("client", ".", 0)], "client"), "nothing");
@@ -52,7 +55,7 @@ export function sentKinds(segments: readonly Segment[], side: string): string {
       ...(s.flags.includes("F") ? ["FIN"] : []),
       ...(s.flags.includes("R") ? ["RST"] : []),
     ];
-    for (const kind of here) if (kinds.at(-1) !== kind) kinds.push(kind);
+    for (const kind of here) if (!kinds.includes(kind)) kinds.push(kind);
   }
   return kinds.length ? kinds.join(", ") : "nothing";
 }

@@ -11,12 +11,21 @@
 
 import type { CaseResult } from "./format.ts";
 
-/** The kinds of evidence a trial can carry. */
-export type EvidenceKind = "wire" | "leftovers" | "transitions";
+/**
+ * The kinds of evidence a trial can carry; `observations` are what its
+ * steps recorded at all (none where it could not run, e.g. without the
+ * privilege its experiment needs).
+ */
+export type EvidenceKind =
+  | "observations"
+  | "wire"
+  | "leftovers"
+  | "transitions";
 
 /** The kinds of evidence every trial of `c` that ended cleanly carries. */
 export function evidenceOf(c: CaseResult): Set<EvidenceKind> {
   const kinds = new Set<EvidenceKind>();
+  if (Object.keys(c.observations).length > 0) kinds.add("observations");
   if (c.trials.some((t) => Array.isArray(t.wire))) kinds.add("wire");
   if (c.trials.some((t) => Array.isArray(t.leftovers))) kinds.add("leftovers");
   if (c.trials.some((t) => Array.isArray(t.transitions))) {
