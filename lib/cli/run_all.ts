@@ -290,9 +290,24 @@ export function formatTable(
         ...unstable.map((c) =>
           `unstable: ${c.id}: ${c.unstableKeys?.join(" ")}`
         ),
+        ...errorLines(rows),
       ].join("\n"),
     ];
   }).join("\n\n");
+}
+
+/**
+ * The errors of `cases`' trials, one line per distinct message with how
+ * many trials it ended: `error in 12 trials: not run: …`.
+ */
+export function errorLines(cases: readonly CaseResult[]): string[] {
+  const counts = new Map<string, number>();
+  for (const t of cases.flatMap((c) => c.trials)) {
+    if (t.error) counts.set(t.error, (counts.get(t.error) ?? 0) + 1);
+  }
+  return [...counts].map(([error, n]) =>
+    `error in ${plural(n, "trial")}: ${error}`
+  );
 }
 
 /**

@@ -7,6 +7,8 @@ import { DEFAULT_JOBS } from "../engine/jobs.ts";
 import type { Stack, StackKind, StackName } from "../results/stack.ts";
 import {
   destination,
+  errorLines,
+  jobsFor,
   type RunAllOptions,
   selectCases,
   stackJobs,
@@ -399,4 +401,40 @@ Deno.test("trials run concurrently by default only on Linux's own kernel, and a 
     assert.equal(stackJobs(s).jobs, 1, s.name);
     assert.match(stackJobs(s).why, why);
   }
+});
+
+Deno.test("jobsFor() gives each slow trial a worker besides the quick ones, up to 64, unless --jobs or a serial stack says otherwise", () => {
+  assert.deepEqual(jobsFor(null, 12, 42), { jobs: 54, quickJobs: 12 });
+  assert.deepEqual(jobsFor(null, 12, 100), { jobs: 64, quickJobs: 12 });
+  assert.deepEqual(jobsFor(null, 12, 0), { jobs: 12, quickJobs: 12 });
+  assert.deepEqual(jobsFor(null, 1, 42), { jobs: 1, quickJobs: 1 });
+  assert.deepEqual(jobsFor(8, 12, 42), { jobs: 8, quickJobs: 8 });
+});
+
+Deno.test("errorLines() names each distinct error once, with the trials it ended", () => {
+  const trial = (error: string | null) => ({
+    endpoints: null,
+    observations: {},
+    error,
+  });
+  const c = (id: string, errors: (string | null)[]) => ({
+    id,
+    experiment: "x",
+    params: {},
+    observations: {},
+    stable: true,
+    trials: errors.map(trial),
+  });
+  assert.deepEqual(
+    errorLines([
+      c("x/a=1", ["not run: no root", "not run: no root"]),
+      c("x/a=2", ["not run: no root", null]),
+      c("x/a=3", ["peer: drain: nothing within 2000 ms"]),
+    ]),
+    [
+      "error in 3 trials: not run: no root",
+      "error in 1 trial: peer: drain: nothing within 2000 ms",
+    ],
+  );
+  assert.deepEqual(errorLines([c("x/a=1", [null])]), []);
 });

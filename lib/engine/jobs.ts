@@ -78,6 +78,8 @@ export interface JobsOptions {
     result: TrialResult,
     frames: Frame[] | null,
   ) => void;
+  /** Called as each trial is handed to a worker (tests watch the order). */
+  readonly onStart?: (c: Case, trial: number) => void;
   /** Trials a worker needs to be started (tests ask for 1). */
   readonly trialsPerWorker?: number;
   /** The worker script; tests give one that misbehaves. */
@@ -432,6 +434,7 @@ class Pool {
       return;
     }
     slot.job = job;
+    this.options.onStart?.(job.c, job.trial);
     const budget = (this.options.budgetMs ??
       ((s) => trialBudgetMs(s, this.options.trial.waitMs)))(job.steps);
     slot.timer = setTimeout(

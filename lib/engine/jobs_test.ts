@@ -7,7 +7,7 @@ import { openCapture } from "../wire/capture.ts";
 import { storyShape } from "../kernel/kernel_story.ts";
 import { instanceName, instancesOf, openTracer } from "../kernel/tracer.ts";
 import { type CaseResult } from "./run.ts";
-import { DEFAULT_JOBS, runCases, workersFor } from "./jobs.ts";
+import { DEFAULT_JOBS, isSlowTrial, runCases, workersFor } from "./jobs.ts";
 import { expandCases, type Experiment, type Step } from "./scenario.ts";
 import { DEFAULT_TRIAL_OPTIONS, type TrialOptions } from "./trial.ts";
 
@@ -39,6 +39,70 @@ Deno.test("workersFor() starts no more workers than the trials fill, and 1 means
   assert.equal(workersFor(1, 306), 1);
   assert.equal(workersFor(4, 0), 1);
   assert.equal(workersFor(12, 5, 1), 5);
+});
+
+Deno.test("isSlowTrial() and workersFor() give each slow trial a worker of its own", () => {
+  const watch: Step = { side: "client", op: "watch", windowMs: 5000 };
+  const lingers = (seconds: number): Step => ({
+    side: "client",
+    op: "set_linger",
+    linger: { onoff: 1, seconds },
+  });
+  assert.ok(isSlowTrial([watch]));
+  assert.ok(isSlowTrial([lingers(2)]));
+  assert.ok(!isSlowTrial([lingers(0)]));
+  assert.ok(!isSlowTrial([{ side: "client", op: "settle" }]));
+  // 36 slow trials and 18 quick ones: a worker per slow trial, and the
+  // quick ones fill theirs (8 each), within the jobs asked.
+  assert.equal(workersFor(64, 54, 8, 36), 39);
+  assert.equal(workersFor(12, 54, 8, 36), 12);
+});
+
+Deno.test("runCases() hands out slow trials first, and keeps quick ones within quickJobs", async () => {
+  const slow: Experiment = {
+    ...toy(["wait"]),
+    name: "slowtoy",
+    factors: [{ name: "f", values: ["wait"] }, {
+      name: "n",
+      values: ["1", "2", "3", "4"],
+    }],
+    steps: () => [{ op: "watch", side: "client", as: "wait", windowMs: 1000 }],
+  };
+  const quick: Experiment = {
+    ...toy(["wait"]),
+    factors: [{ name: "f", values: ["wait"] }, {
+      name: "n",
+      values: Array.from({ length: 10 }, (_, i) => String(i)),
+    }],
+  };
+  // Quick cases first in the given order: the slow ones still go first.
+  const cases = [...expandCases(quick), ...expandCases(slow)];
+  const handedOut: string[] = [];
+  let quickInFlight = 0;
+  let mostQuick = 0;
+  const out = await runCases(posix, cases, {
+    jobs: 8,
+    quickJobs: 2,
+    trials: 1,
+    trial: TOY_OPTIONS,
+    workerUrl: MISBEHAVING,
+    trialsPerWorker: 1,
+    onStart: (c) => {
+      handedOut.push(c.experiment.name);
+      if (c.experiment.name === "toy") {
+        mostQuick = Math.max(mostQuick, ++quickInFlight);
+      }
+    },
+    onTrial: (c) => {
+      if (c.experiment.name === "toy") quickInFlight--;
+    },
+  });
+  assert.deepEqual(out.cases.map((c) => c.id), cases.map((c) => c.id));
+  assert.deepEqual(handedOut.slice(0, 4), Array(4).fill("slowtoy"));
+  assert.equal(handedOut.length, 14);
+  assert.equal(mostQuick, 2);
+  assert.equal(out.workers, 8);
+  assert.equal(out.stopped, 0);
 });
 
 Deno.test("runCases() folds each case's trials in the order the cases were given, whatever finished first", async () => {

@@ -55,6 +55,11 @@ export interface LostEvidence {
  * });
  * assert.deepEqual(lostEvidence([c([])], [c(null)]), [{ id: "x/a=1", kinds: ["wire"] }]);
  * assert.deepEqual(lostEvidence([c(null)], [c([])]), []);
+ * // A case that ran, replaced by one that could not run (no observations).
+ * const ran = { ...c(null), observations: { "a.close": "ok" } };
+ * assert.deepEqual(lostEvidence([ran], [c(null)]), [
+ *   { id: "x/a=1", kinds: ["observations"] },
+ * ]);
  * ```
  */
 export function lostEvidence(

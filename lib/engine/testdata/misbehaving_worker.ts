@@ -2,8 +2,9 @@
  * Test double of the trial worker for `jobs_test.ts`: it answers setup,
  * trials and stop as the real one does, except for the trials whose steps
  * start with a marker step naming a fault: `hang` opens a socket (noted in
- * its ledger) and spins forever, `throw` fails outside the engine. Every
- * other trial gets an empty result naming its job.
+ * its ledger) and spins forever, `throw` fails outside the engine, and
+ * `wait` answers after 40 ms (a slow step's trial after 150 ms). Every other trial gets an empty result naming
+ * its job.
  *
  * @module
  */
@@ -32,6 +33,23 @@ scope.onmessage = (e) => {
       if (fault === "hang") {
         unwrap(posix, "socket", posix.socket("inet"));
         for (;;) { /* stuck where no deadline reaches */ }
+      }
+      if (fault === "wait") {
+        const slow = message.steps.some((s) => s.op === "watch");
+        setTimeout(() => {
+          scope.postMessage({
+            kind: "trial",
+            job: message.job,
+            result: {
+              endpoints: null,
+              observations: { job: message.job },
+              error: null,
+            },
+            frames: null,
+            ms: 0,
+          });
+        }, slow ? 150 : 40);
+        return;
       }
       if (fault === "throw") {
         scope.postMessage({
