@@ -31,10 +31,11 @@ import type { Experiment, Fate, Params, Step } from "../lib/engine/scenario.ts";
 
 /**
  * How long the watcher waits for a sign: keepalive with these settings
- * gives up after idle + count × interval = 3 s, so 5 s leaves room and
- * says "nothing" only where nothing comes.
+ * gives up after idle + count × interval = 3 s, so 4.5 s leaves room and
+ * says "nothing" only where nothing comes. Half a second off the probes'
+ * whole seconds, so a hung peer's trials all see the same four probes.
  */
-export const WINDOW_MS = 5000;
+export const WINDOW_MS = 4500;
 
 /** The keepalive detector's settings (seconds, seconds, probes). */
 export const KEEPALIVE = { idleS: 1, intervalS: 1, count: 2 } as const;

@@ -44,8 +44,8 @@ Deno.test("the dead-peer answer says per detector and fate what was found, by wh
   assert.match(cell(a, "keepalive: vanished"), /^ETIMEDOUT \(poll\) after \d/);
   assert.match(cell(a, "user_timeout: vanished"), /^ETIMEDOUT \(poll\) after/);
   assert.match(cell(a, "write: rebooted"), /^ECONNRESET \(poll\) after/);
-  assert.equal(cell(a, "keepalive: hung"), "nothing within 5 s");
-  assert.equal(cell(a, "none: vanished"), "nothing within 5 s");
+  assert.equal(cell(a, "keepalive: hung"), "nothing within 4.5 s");
+  assert.equal(cell(a, "none: vanished"), "nothing within 4.5 s");
   // Each cell links its case.
   assert.equal(
     a.rows.find((r) => r.label === "keepalive: vanished")!.cells[0]!.caseId,

@@ -106,7 +106,7 @@ Deno.test("stacksAnswer() says a stack that answered alike is identical, in one 
     "linux-x86_64-gvisor-20221219",
   ]);
   assert.deepEqual(a.summary, [
-    "identical to linux-x86_64-6.18 (host) in all 108 cases both ran.",
+    "identical to linux-x86_64-6.18 (host) in all 126 cases both ran.",
   ]);
   assert.deepEqual(a.rows, []);
 });
@@ -136,8 +136,8 @@ Deno.test("stacksAnswer() counts from the data and shows the most telling differ
   });
   const a = stacksAnswer([HOST, other], EXPERIMENTS)!;
   assert.deepEqual(a.summary, [
-    "41 of 108 cases both ran differ from linux-x86_64-6.18 (host) in " +
-    "observations, 2 on the wire; 66 identical.",
+    "41 of 126 cases both ran differ from linux-x86_64-6.18 (host) in " +
+    "observations, 2 on the wire; 84 identical.",
   ]);
   assert.deepEqual(
     a.rows.map((r) => [r.label, r.cells[0]!.text, r.cells[0]!.caseId]),

@@ -761,7 +761,7 @@ function afterClose(
 
 /**
  * Closes what the steps left open, one socket at a time in the order they
- * were opened. Before the next close, the sockets still open take in what
+ * were opened (abortively between namespaces, see below). Before the next close, the sockets still open take in what
  * the last close sent ({@linkcode catchUp}), so that the engine's own
  * closing puts the same segments on the wire in every trial, also where
  * the stack hands segments over asynchronously. Every socket is closed
@@ -770,6 +770,13 @@ function afterClose(
 function closeInTurn(ctx: Context): string | null {
   let error: string | null = null;
   for (const fd of ctx.sockets.openFds()) {
+    // Between namespaces a socket closed in order may be left retrying
+    // towards a host that is gone, for minutes, and an orphan holds its
+    // namespace (and the veth) alive: the engine's closing there is
+    // abortive, so everything ends with the trial.
+    if (ctx.link) {
+      ctx.sockets.posix.setLinger(fd, { onoff: 1, seconds: 0 });
+    }
     ctx.sockets.close(fd);
     if (error !== null || !ctx.sockets.anyOpen()) continue;
     try {
