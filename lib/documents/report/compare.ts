@@ -107,11 +107,19 @@ export interface CaseComparison {
   readonly differences: number;
 }
 
+/** Where the wire of a trial between namespaces is seen, in words. */
+export const LINK_WIRE_SEEN =
+  "Its wire is captured on the watcher's side of the veth between the two " +
+  "hosts: a segment drawn towards the peer left the watcher, and may never " +
+  "have reached a host that vanished or rebooted.";
+
 /** One experiment across the platforms. */
 export interface ExperimentComparison {
   readonly name: string;
   /** The experiment's intent; `null` when this escoteria does not know it. */
   readonly intent: string | null;
+  /** Where its wire was seen, when not on loopback; `null` on loopback. */
+  readonly wireSeen: string | null;
   /** The keys the matrix shows. */
   readonly headline: readonly string[];
   /** Indices of the platforms that have any case of it. */
@@ -328,6 +336,7 @@ export function compareResults(
     return [{
       name,
       intent: experiment?.intent ?? null,
+      wireSeen: experiment?.network === "namespaces" ? LINK_WIRE_SEEN : null,
       platforms: byId.flatMap((m, i) => ids.some((id) => m.has(id)) ? [i] : []),
       headline: experiment?.headline ??
         [

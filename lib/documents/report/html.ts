@@ -416,6 +416,7 @@ function experimentSection(
     `<p>${
       h(e.intent ?? "This escoteria does not define this experiment.")
     }</p>`,
+    ...(e.wireSeen ? [`<p>${h(e.wireSeen)}</p>`] : []),
     `<p>${e.cases.length} cases, ${differing} with differences between platforms.</p>`,
     ...(missing.length
       ? [`<p>No results for this experiment from ${ids(missing)}.</p>`]

@@ -258,6 +258,7 @@ function experimentSection(
     e.intent === null
       ? "This escoteria does not define this experiment."
       : markdownText(e.intent),
+    ...(e.wireSeen ? [markdownText(e.wireSeen)] : []),
     `${e.cases.length} cases, ${differing} with differences between platforms.`,
     ...(missing.length
       ? [`No results for this experiment from ${ids(missing)}.`]
