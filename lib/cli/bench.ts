@@ -20,22 +20,24 @@ import { plural } from "./plural.ts";
 import { startProgress } from "./progress.ts";
 import { outputWidth, renderFittedTable, wrapText } from "./table.ts";
 import { DEFAULT_TRIAL_OPTIONS } from "../engine/trial.ts";
-import { EXPERIMENTS } from "../../experiments/mod.ts";
+import { EXPERIMENTS, isSlowExperiment } from "../../experiments/mod.ts";
 import { STACK_NAMES, type StackName } from "../results/stack.ts";
 import { runAllDenoArgs } from "../stacks/launcher.ts";
 import { runBounded } from "../stacks/process.ts";
 import { parseTimeSummary, type TimeFigures } from "./time_summary.ts";
 
 const USAGE = `Usage: deno task bench [--rounds N] [--trials N] [--no-jobs]
-                        [--no-trace] [--no-stacks]
+                        [--no-slow] [--no-trace] [--no-stacks]
 
-Times every experiment as run-all's serial engine runs it, the cost of one
+Times every quick experiment as run-all's serial engine runs it, the cost of one
 FFI call, of the self-check run-all makes first, and of one
 readLeftovers() (the kernel's sockets for a trial's 4-tuple). Shows which
 experiment and round it is at on stderr, when that is a terminal.
 Then times whole runs of run-all --only article --only teardown with
 --jobs 1 and with the default jobs, in turn: wall time including Deno's
-start, the ratio, and where the time went in each. Then, as root on
+start, the ratio, and where the time went in each. Then whole runs of the
+slow experiments (deadpeer, slowclose: their trials wait seconds on the
+kernel's timers), as run-all runs them by default. Then, as root on
 Linux, the tracer's cost: whole runs traced and with --no-trace, in turn,
 per trial and per run. Then one whole run-all
 on each TCP stack this machine can run (the host, linux-6.1 under QEMU,
@@ -46,6 +48,7 @@ inside it.
                paired whole runs (default 3); medians and ranges are shown
   --trials N   trials per case (default 3, as run-all)
   --no-jobs    skip the whole runs with --jobs 1 and the default
+  --no-slow    skip the whole runs of the slow experiments
   --no-trace   skip the whole runs traced and with --no-trace
   --no-stacks  skip the whole runs on each stack
   --help       show this help`;
@@ -73,6 +76,7 @@ async function main(args: string[]): Promise<number> {
     rounds: { type: "string" },
     trials: { type: "string" },
     "no-jobs": { type: "boolean" },
+    "no-slow": { type: "boolean" },
     "no-trace": { type: "boolean" },
     "no-stacks": { type: "boolean" },
     help: { type: "boolean", short: "h" },
@@ -122,10 +126,11 @@ async function main(args: string[]): Promise<number> {
     leftovers: true,
     wire: capture,
   };
-  const experiments = EXPERIMENTS.map((e) => ({
-    experiment: e,
-    cases: expandCases(e),
-  }));
+  // The slow experiments are timed as whole runs below: one after another
+  // their trials would take minutes, most of it waiting.
+  const experiments = EXPERIMENTS.filter((e) => !isSlowExperiment(e)).map((
+    e,
+  ) => ({ experiment: e, cases: expandCases(e) }));
   const caseCount = experiments.reduce((n, e) => n + e.cases.length, 0);
   const rows: string[][] = [];
   const totals: number[] = new Array(rounds).fill(0);
@@ -203,6 +208,11 @@ async function main(args: string[]): Promise<number> {
       "\n" + await timeJobs(trials, values.rounds ? rounds : 3, width),
     );
   }
+  if (!values["no-slow"]) {
+    console.log(
+      "\n" + await timeSlow(trials, values.rounds ? rounds : 3, width),
+    );
+  }
   if (!values["no-trace"]) {
     console.log(
       "\n" + await timeTracer(trials, values.rounds ? rounds : 3, width),
@@ -250,12 +260,13 @@ async function wholeRun(
   trials: number,
   jobs: number | null,
   extra: readonly string[] = [],
+  only: readonly string[] = JOBS_CASES,
 ): Promise<WholeRun> {
   const out = `${dir}/${jobs ?? "default"}${extra.join("")}.json`;
   const t0 = performance.now();
   const run = await runBounded(Deno.execPath(), {
     args: runAllDenoArgs([
-      ...JOBS_CASES.flatMap((p) => ["--only", p]),
+      ...only.flatMap((p) => ["--only", p]),
       "--trials",
       String(trials),
       ...(jobs === null ? [] : ["--jobs", String(jobs)]),
@@ -284,6 +295,52 @@ async function wholeRun(
 
 /** The experiments the jobs comparison runs (the issue's 102 cases). */
 const JOBS_CASES = ["article", "teardown"];
+
+/** The experiments whose trials wait seconds on the kernel's timers. */
+const SLOW_CASES = EXPERIMENTS.filter(isSlowExperiment).map((e) => e.name);
+
+/**
+ * Times `rounds` whole runs of the slow experiments with run-all's default
+ * jobs (a worker per slow trial): the median wall time and the range, and
+ * the slowest trial of the median run, which bounds it from below.
+ */
+async function timeSlow(
+  trials: number,
+  rounds: number,
+  width: number,
+): Promise<string> {
+  const dir = Deno.makeTempDirSync({ prefix: "escoteria-slow-" });
+  const runs: WholeRun[] = [];
+  try {
+    for (let r = 0; r < rounds; r++) {
+      runs.push(await wholeRun(dir, trials, null, [], SLOW_CASES));
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+  const walls = runs.map((r) => r.wallMs);
+  const mid = [...runs].sort((a, b) => a.wallMs - b.wallMs)[
+    Math.floor(runs.length / 2)
+  ]!;
+  const s = (ms: number | null) =>
+    ms === null ? "-" : `${(ms / 1000).toFixed(2)} s`;
+  return [
+    wrapText(
+      `run-all ${SLOW_CASES.map((n) => `--only ${n}`).join(" ")} ` +
+        `(${plural(trials, "trial")} per case, ${mid.trialCount} trials), ` +
+        `the default jobs, ${plural(rounds, "run")}:`,
+      width,
+    ),
+    "",
+    renderFittedTable(["measure", "result"], [
+      ["wall, Deno's start included", `${s(median(walls))} median`],
+      ["range", `${s(Math.min(...walls))}–${s(Math.max(...walls))}`],
+      ["workers (median run)", String(mid.figures.workers)],
+      ["trials' own time, summed", s(mid.figures.trialTimeMs)],
+      ["longest trial", s(mid.figures.longestTrialMs)],
+    ], { width }),
+  ].join("\n");
+}
 
 /**
  * Times whole runs with `--jobs 1` and with the default, in turn, `rounds`

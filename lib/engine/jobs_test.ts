@@ -49,8 +49,11 @@ Deno.test("isSlowTrial() and workersFor() give each slow trial a worker of its o
     linger: { onoff: 1, seconds },
   });
   assert.ok(isSlowTrial([watch]));
-  assert.ok(isSlowTrial([lingers(2)]));
-  assert.ok(!isSlowTrial([lingers(0)]));
+  // A linger waits only while a fill has left data unsent.
+  const fill: Step = { side: "client", op: "fill" };
+  assert.ok(isSlowTrial([fill, lingers(2)]));
+  assert.ok(!isSlowTrial([lingers(2)]));
+  assert.ok(!isSlowTrial([fill, lingers(0)]));
   assert.ok(!isSlowTrial([{ side: "client", op: "settle" }]));
   // 36 slow trials and 18 quick ones: a worker per slow trial, and the
   // quick ones fill theirs (8 each), within the jobs asked.
