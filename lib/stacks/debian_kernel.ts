@@ -5,9 +5,11 @@
  * when apt's lists changed since it was last asked (as root, after
  * `apt-get update` if it cannot say); the package is fetched once with
  * `apt-get download` and unpacked with `dpkg-deb`, and only its `vmlinuz`
- * and the sock_diag modules the guest's `/init` loads are kept, under
- * `kernels/` in the cache. When apt cannot say, the newest cached kernel
- * is booted.
+ * and the modules the guest's `/init` loads ({@linkcode MODULE_PATHS}) are
+ * kept, under `kernels/` in the cache (the `.deb` is not). A cached kernel
+ * that lacks one of those modules (cached before it was added) is
+ * unpacked again from a fresh download, and booted as it is if that
+ * fails. When apt cannot say, the newest cached kernel is booted.
  *
  * @module
  */
@@ -20,6 +22,22 @@ import type { Log } from "./launcher.ts";
 /** Debian's package that depends on the current 6.1 cloud kernel. */
 const KERNEL_META_PACKAGE = "linux-image-cloud-amd64";
 
+/**
+ * Where each module the guest's `/init` loads ({@linkcode GUEST}`.modules`)
+ * sits in the kernel package, under `lib/modules/<release>/kernel/`: e.g.
+ * `linux-image-6.1.0-57-cloud-amd64` holds
+ * `lib/modules/6.1.0-57-cloud-amd64/kernel/drivers/net/veth.ko`. Debian's
+ * cloud kernel builds all three as modules (CONFIG_INET_DIAG=m,
+ * CONFIG_INET_TCP_DIAG=m, CONFIG_VETH=m); their only dependency is
+ * tcp_diag's on inet_diag (the `depends=` of their modinfo), which `/init`
+ * loads first.
+ */
+export const MODULE_PATHS: Record<(typeof GUEST.modules)[number], string> = {
+  "inet_diag.ko": "net/ipv4/inet_diag.ko",
+  "tcp_diag.ko": "net/ipv4/tcp_diag.ko",
+  "veth.ko": "drivers/net/veth.ko",
+};
+
 /** A kernel fetched into the cache. */
 export interface Kernel {
   /** The Debian package, e.g. `linux-image-6.1.0-56-cloud-amd64`. */
@@ -29,7 +47,7 @@ export interface Kernel {
   /** `uname -r` in the guest, e.g. `6.1.0-56-cloud-amd64`. */
   readonly release: string;
   readonly vmlinuz: string;
-  /** The modules `/init` loads, by file name. */
+  /** The modules kept beside it, by file name (`/init` loads these). */
   readonly modules: readonly string[];
   readonly dir: string;
 }
@@ -146,7 +164,18 @@ function cachedKernels(kernelsDir: string): Kernel[] {
   return found;
 }
 
-function readKernel(dir: string): Kernel | null {
+/**
+ * The modules `/init` loads that `kernel`'s folder lacks: a kernel cached
+ * before a module was added to {@linkcode GUEST}`.modules` lacks it.
+ */
+export function missingModules(kernel: Kernel): string[] {
+  return GUEST.modules.filter((m) =>
+    !kernel.modules.includes(m) || !exists(`${kernel.dir}/${m}`)
+  );
+}
+
+/** The kernel cached in `dir` (by its `kernel.json`), or `null`. */
+export function readKernel(dir: string): Kernel | null {
   try {
     const info = JSON.parse(Deno.readTextFileSync(`${dir}/kernel.json`));
     return { ...info, dir, vmlinuz: `${dir}/vmlinuz` } as Kernel;
@@ -155,7 +184,10 @@ function readKernel(dir: string): Kernel | null {
   }
 }
 
-/** Downloads and unpacks the kernel package into `dir`. */
+/**
+ * Downloads and unpacks the kernel package into `dir`, replacing what
+ * was there only once the new folder is complete.
+ */
 async function fetchKernel(
   packageName: string,
   version: string,
@@ -184,9 +216,11 @@ async function fetchKernel(
     const release = vmlinuz.name.slice("vmlinuz-".length);
     await Deno.rename(`${tmp}/x/boot/${vmlinuz.name}`, `${tmp}/vmlinuz`);
     for (const module of GUEST.modules) {
-      const from = `${tmp}/x/lib/modules/${release}/kernel/net/ipv4/${module}`;
-      if (!exists(from)) throw new Error(`${deb.name} holds no ${module}`);
-      await Deno.rename(from, `${tmp}/${module}`);
+      const path = `lib/modules/${release}/kernel/${MODULE_PATHS[module]}`;
+      if (!exists(`${tmp}/x/${path}`)) {
+        throw new Error(`${deb.name} holds no ${path}`);
+      }
+      await Deno.rename(`${tmp}/x/${path}`, `${tmp}/${module}`);
     }
     await Deno.remove(`${tmp}/x`, { recursive: true });
     await Deno.remove(`${tmp}/deb`, { recursive: true });
@@ -200,6 +234,7 @@ async function fetchKernel(
       `${tmp}/kernel.json`,
       JSON.stringify(kernel, null, 2) + "\n",
     );
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
     await Deno.rename(tmp, dir);
     return { ...kernel, dir, vmlinuz: `${dir}/vmlinuz` };
   } finally {
@@ -231,14 +266,35 @@ export async function ensureKernel(
     }
     log(
       `apt-cache cannot resolve ${KERNEL_META_PACKAGE}; ` +
-        `using the cached ${cached.packageName} ${cached.version}`,
+        `using the cached ${cached.packageName} ${cached.version}` +
+        lacking(cached),
     );
     return cached;
   }
   const dir = `${kernelsDir}/${wanted.packageName}_${wanted.version}`;
   const kernel = readKernel(dir);
-  if (kernel !== null && exists(kernel.vmlinuz)) return kernel;
-  await Deno.mkdir(kernelsDir, { recursive: true });
-  await Deno.remove(dir, { recursive: true }).catch(() => {});
-  return await fetchKernel(wanted.packageName, wanted.version, dir, log);
+  if (kernel === null || !exists(kernel.vmlinuz)) {
+    await Deno.mkdir(kernelsDir, { recursive: true });
+    return await fetchKernel(wanted.packageName, wanted.version, dir, log);
+  }
+  const missing = missingModules(kernel);
+  if (missing.length === 0) return kernel;
+  log(
+    `the cached ${kernel.packageName} ${kernel.version} lacks ` +
+      `${missing.join(", ")}; unpacking it again`,
+  );
+  try {
+    return await fetchKernel(wanted.packageName, wanted.version, dir, log);
+  } catch (e) {
+    log(`cannot unpack it again (${(e as Error).message})${lacking(kernel)}`);
+    return kernel;
+  }
+}
+
+/** `; booting it without veth.ko` when `kernel` lacks modules, else "". */
+function lacking(kernel: Kernel): string {
+  const missing = missingModules(kernel);
+  return missing.length === 0
+    ? ""
+    : `; booting it without ${missing.join(", ")}`;
 }

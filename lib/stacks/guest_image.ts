@@ -5,9 +5,9 @@
  * cached in the stack's cache folder (by default
  * `.cache/stacks/linux-6.1/`), keyed by a hash of what went into it
  * (busybox, deno and the shared libraries it needs, the kernel's
- * sock_diag modules, a Deno cache filled from `deno.lock`, `/init`); the
- * second is made per run (the checkout, at the same path as on the host,
- * the `--out` file and the run's settings).
+ * sock_diag and veth modules, a Deno cache filled from `deno.lock`,
+ * `/init`); the second is made per run (the checkout, at the same path as
+ * on the host, the `--out` file and the run's settings).
  *
  * A new cached archive or Deno cache replaces the one before it; a run's
  * files left behind by a killed process are swept once they are older
@@ -237,7 +237,12 @@ export async function ensureBase(
       deno: [Deno.version.deno, stamp(deno)],
       libraries: libraries.map(stamp),
       busybox: stamp(busybox),
-      kernel: [kernel.packageName, kernel.version, kernel.release],
+      kernel: [
+        kernel.packageName,
+        kernel.version,
+        kernel.release,
+        kernel.modules,
+      ],
       denoDir,
       init,
     }),

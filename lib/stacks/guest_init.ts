@@ -5,11 +5,11 @@
  * (the command, its working directory, the hand-over, what to bring back).
  *
  * `/init` mounts proc, sysfs and devtmpfs, brings `lo` up, loads the
- * sock_diag modules, says "started" on the second serial port, runs the
- * command on the console, then sends back over that port every file under
- * the checkout's `results/` that the run added or changed, the `--out`
- * file and the `--pcap` folder's files, then `done <exit code>`, and
- * powers off.
+ * sock_diag and veth modules, says "started" on the second serial port,
+ * runs the command on the console, then sends back over that port every
+ * file under the checkout's `results/` that the run added or changed, the
+ * `--out` file and the `--pcap` folder's files, then `done <exit code>`,
+ * and powers off.
  *
  * @module
  */
@@ -23,9 +23,14 @@ export const GUEST = {
   deno: "/usr/local/bin/deno",
   /** The Deno cache, filled on the host. */
   denoDir: "/var/cache/deno",
-  /** Kernel modules `/init` loads, in this order. */
+  /**
+   * Kernel modules `/init` loads, in this order (a dependency first):
+   * sock_diag for the TCP state reader, veth for the network namespace
+   * pairs (`lib/net/namespaces.ts`). Where each sits in Debian's kernel
+   * package: `MODULE_PATHS` in `debian_kernel.ts`.
+   */
   modulesDir: "/lib/modules/escoteria",
-  modules: ["inet_diag.ko", "tcp_diag.ko"],
+  modules: ["inet_diag.ko", "tcp_diag.ko", "veth.ko"],
   /** The run's settings, sourced by `/init`. */
   runEnv: "/escoteria/run.env",
   /** The serial port files and the exit code go out on. */

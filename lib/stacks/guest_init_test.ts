@@ -86,6 +86,7 @@ Deno.test("initScript() does the guest's steps in order", async (t) => {
       "ip link set lo up",
       "insmod /lib/modules/escoteria/inet_diag.ko",
       "insmod /lib/modules/escoteria/tcp_diag.ko",
+      "insmod /lib/modules/escoteria/veth.ko",
       `${GUEST.deno} "$@"`,
       "serial_file",
       'serial_done "$code"',

@@ -2,8 +2,11 @@
  * The article on every launched stack, end to end through `run-all
  * --stack NAME`: each must give 6 cases with every headline observation,
  * no trial error, every self-check passed, and its stack named in the
- * platform block. gVisor needs root (without it the run must refuse in one
- * line with exit 2); QEMU runs as any user once installed. A stack whose Debian package is missing is
+ * platform block. On `linux-6.1` one deadpeer case runs too, between two
+ * network namespaces joined by a veth pair (a module the guest's `/init`
+ * loads): it must see the rebooted peer's RST, as Linux 6.18 does.
+ * gVisor needs root (without it the run must refuse in one line with
+ * exit 2); QEMU runs as any user once installed. A stack whose Debian package is missing is
  * skipped as root on a developer's machine (the run would install it) and
  * fails under CI, where `.ci/run` installs them; without root the run must
  * refuse in one line.
@@ -37,6 +40,12 @@ function missing(stack: Exclude<StackName, "host">): boolean {
   return true;
 }
 
+/** What runs with the article on each stack (`--only` prefixes). */
+const ALSO: Record<Exclude<StackName, "host">, string[]> = {
+  gvisor: [],
+  "linux-6.1": ["deadpeer/detector=write,fate=rebooted"],
+};
+
 async function articleOn(
   stack: Exclude<StackName, "host">,
 ): Promise<
@@ -48,7 +57,13 @@ async function articleOn(
     const r = await runScript(
       RUN_ALL_SCRIPT,
       [...RUN_ALL_PERMISSIONS, "--allow-run"],
-      ["--stack", stack, "--only", "article", "--out", out],
+      [
+        "--stack",
+        stack,
+        ...["article", ...ALSO[stack]].flatMap((p) => ["--only", p]),
+        "--out",
+        out,
+      ],
     );
     let results: Results | undefined;
     try {
@@ -70,8 +85,9 @@ function assertArticle(
   const checks = results.platform.selfCheck ?? [];
   assert.deepEqual(checks.map((c) => c.check), [...SELF_CHECKS]);
   for (const c of checks) assert.ok(c.ok, `self-check ${c.check}: ${c.detail}`);
-  assert.equal(results.cases.length, 6);
-  for (const c of results.cases) {
+  const cases = results.cases.filter((c) => c.experiment === "article");
+  assert.equal(cases.length, 6);
+  for (const c of cases) {
     for (const t of c.trials) {
       assert.ok(!t.error, `${c.id}: ${t.error}`);
     }
@@ -85,7 +101,9 @@ function assertArticle(
 
 for (const stack of ["gvisor", "linux-6.1"] as const) {
   Deno.test({
-    name: `run-all --stack ${stack} --only article`,
+    name: `run-all --stack ${stack} --only article${
+      ALSO[stack].map((p) => ` --only ${p}`).join("")
+    }`,
     ignore: missing(stack),
     fn: async () => {
       const r = await articleOn(stack);
@@ -116,10 +134,17 @@ for (const stack of ["gvisor", "linux-6.1"] as const) {
         assert.equal(p.stack?.kind, "linux");
         assert.match(p.osRelease, /^6\.1\./);
         assert.equal(p.id, "linux-x86_64-6.1");
-        // Capture and sock_diag work in the guest.
+        // Capture and sock_diag work in the guest, and so do veth pairs.
         for (const c of results.cases) {
           for (const t of c.trials) assert.ok(Array.isArray(t.wire), c.id);
         }
+        const [id] = ALSO[stack];
+        const deadpeer = results.cases.find((c) => c.id === id);
+        assert.ok(deadpeer, `${id} missing`);
+        for (const t of deadpeer.trials) {
+          assert.ok(!t.error, `${id}: ${t.error}`);
+        }
+        assert.equal(deadpeer.observations["watcher.detected"], "ECONNRESET");
       }
     },
   });
