@@ -584,8 +584,15 @@ class Pool {
     slot.ended.resolve();
   }
 
-  /** Descriptors are process-wide: closing one here closes the worker's. */
+  /**
+   * Descriptors are process-wide: closing one here closes the worker's.
+   * A socket is closed abortively (SO_LINGER {1, 0}; on any other fd the
+   * setsockopt just fails): a stopped trial's socket closed in order could
+   * go on retrying towards a peer's host that vanished, for minutes, and
+   * keep the trial's network namespaces alive meanwhile.
+   */
   #close(fd: number): void {
+    this.posix.setLinger(fd, { onoff: 1, seconds: 0 });
     this.posix.close(fd);
   }
 }
