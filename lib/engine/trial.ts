@@ -29,6 +29,8 @@ import type { Endpoints, Side } from "../net/endpoints.ts";
 import { pollReportsRdhup } from "../net/rdhup.ts";
 import { connectLoopback } from "../net/loopback.ts";
 import { waitReadable } from "../net/wait.ts";
+import { drain, fill } from "../net/fill_drain.ts";
+import { setKeepalive, setUserTimeout } from "../net/dead_peer_options.ts";
 import {
   teardownArrived,
   teardownEvents,
@@ -178,7 +180,7 @@ interface Context {
   readonly link: NamespacePair | null;
   /** Bytes each side's fill queued. */
   readonly filled: Partial<Record<Side, number>>;
-  /** When the peer's fate struck. */
+  /** When the peer's fate was complete. */
   fateAt: number | null;
   /** The first send that failed, and when. */
   failedSend: { readonly errno: string; readonly at: number } | null;
@@ -478,18 +480,9 @@ function perform(ctx: Context, step: Step): void {
     case "set_keepalive":
       setKeepalive(posix, fd, step);
       return;
-    case "set_user_timeout": {
-      const c = posix.table.constants;
-      if (c.TCP_USER_TIMEOUT === null) {
-        throw new Error(`TCP_USER_TIMEOUT does not exist on ${posix.table.os}`);
-      }
-      unwrap(
-        posix,
-        "setsockopt(TCP_USER_TIMEOUT)",
-        posix.setIntOption(fd, c.IPPROTO_TCP, c.TCP_USER_TIMEOUT, step.ms),
-      );
+    case "set_user_timeout":
+      setUserTimeout(posix, fd, step.ms);
       return;
-    }
     case "set_blocking":
       unwrap(posix, "fcntl(F_SETFL)", posix.setNonblocking(fd, !step.blocking));
       return;
@@ -531,86 +524,6 @@ function perform(ctx: Context, step: Step): void {
       return;
     default:
       throw new Error(`Unknown step: ${JSON.stringify(step satisfies never)}`);
-  }
-}
-
-/** SO_KEEPALIVE with its timing, where the OS lets a socket set it. */
-function setKeepalive(
-  posix: Posix,
-  fd: number,
-  step: Extract<Step, { op: "set_keepalive" }>,
-): void {
-  const c = posix.table.constants;
-  const { TCP_KEEPIDLE: idle, TCP_KEEPINTVL: interval, TCP_KEEPCNT: count } = c;
-  if (idle === null || interval === null || count === null) {
-    throw new Error(
-      `keepalive timing is system-wide on ${posix.table.os} (no TCP_KEEPIDLE)`,
-    );
-  }
-  const set = (name: string, level: number, option: number, value: number) =>
-    unwrap(
-      posix,
-      `setsockopt(${name})`,
-      posix.setIntOption(fd, level, option, value),
-    );
-  set("SO_KEEPALIVE", c.SOL_SOCKET, c.SO_KEEPALIVE, 1);
-  set("TCP_KEEPIDLE", c.IPPROTO_TCP, idle, step.idleS);
-  set("TCP_KEEPINTVL", c.IPPROTO_TCP, interval, step.intervalS);
-  set("TCP_KEEPCNT", c.IPPROTO_TCP, count, step.count);
-}
-
-/**
- * How long a full send buffer must stay full to count: longer than the
- * peer's delayed ACK (40 to 200 ms on Linux), which could still free room.
- */
-const FULL_FOR_MS = 250;
-
-/**
- * Sends until the send buffer is full and stays full for
- * {@linkcode FULL_FOR_MS}; returns how the last send failed and the bytes
- * queued.
- */
-function fill(
-  posix: Posix,
-  fd: number,
-  what: string,
-  deadline: Deadline,
-): { last: string; bytes: number } {
-  const chunk = new Uint8Array(64 * 1024);
-  const { POLLOUT } = posix.table.constants;
-  let bytes = 0;
-  for (;;) {
-    const out = posix.send(fd, chunk);
-    if (out.ret > 0) {
-      bytes += out.ret;
-      continue;
-    }
-    if (out.errno === "EINTR") continue;
-    if (out.errno !== "EAGAIN") return { last: out.errno ?? "0", bytes };
-    const revents = posix.poll([{ fd, events: POLLOUT }], FULL_FOR_MS).value;
-    if (!((revents?.[0] ?? 0) & POLLOUT)) return { last: "EAGAIN", bytes };
-    deadline.check(what);
-  }
-}
-
-/** Reads until end of file or an error; returns which, and the bytes read. */
-function drain(
-  posix: Posix,
-  fd: number,
-  what: string,
-  deadline: Deadline,
-): { end: string; bytes: number } {
-  let bytes = 0;
-  for (;;) {
-    const out = posix.recv(fd, 64 * 1024);
-    if (out.ret > 0) {
-      bytes += out.ret;
-      continue;
-    }
-    if (out.ret === 0) return { end: "eof", bytes };
-    if (out.errno === "EINTR") continue;
-    if (out.errno !== "EAGAIN") return { end: out.errno ?? "?", bytes };
-    waitReadable(posix, fd, what, deadline);
   }
 }
 
@@ -662,8 +575,9 @@ function watch(ctx: Context, fd: number, who: string, windowMs: number): void {
     ctx.obs[key(who, "detected_by")] = by;
     if (at !== null) ctx.durations[key(who, "detected")] = at - from;
   };
-  if (ctx.failedSend) {
-    record(ctx.failedSend.errno, "send", ctx.failedSend.at);
+  const sent = ctx.failedSend;
+  if (sent && (ctx.fateAt === null || sent.at >= ctx.fateAt)) {
+    record(sent.errno, "send", sent.at);
     return;
   }
   const c = posix.table.constants;
