@@ -25,11 +25,10 @@ import {
   NamespacePair,
   PEER_ADDRESS,
   PEER_LINK,
-  RtnetlinkError,
-  RtnetlinkSocket,
   WATCHER_ADDRESS,
   WATCHER_LINK,
 } from "./namespaces.ts";
+import { RtnetlinkError, RtnetlinkSocket } from "./rtnetlink_socket.ts";
 import { openFdCount } from "../testing/fds.ts";
 import { runScript } from "../testing/subprocess.ts";
 
