@@ -1,32 +1,12 @@
 import assert from "node:assert/strict";
 import { readResults } from "../results/format.ts";
 import { RUN_ALL_PERMISSIONS, runScript } from "../testing/subprocess.ts";
+import { withoutCapability } from "../testing/unprivileged.ts";
 
 const script = new URL("./run_all.ts", import.meta.url).pathname;
 
-/**
- * The command that runs a program without CAP_SYS_ADMIN (which network
- * namespaces need): nothing for a normal user; for root, setpriv dropping
- * it from the bounding and inheritable sets.
- */
-function withoutSysAdmin(): string[] | null {
-  if (Deno.build.os !== "linux") return null;
-  if (Deno.uid() !== 0) return [];
-  try {
-    const ok = new Deno.Command("setpriv", {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-    return ok
-      ? ["setpriv", "--bounding-set=-sys_admin", "--inh-caps=-sys_admin", "--"]
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-const prefix = withoutSysAdmin();
+/** Without CAP_SYS_ADMIN, which network namespaces need. */
+const prefix = withoutCapability("sys_admin");
 
 Deno.test({
   name:

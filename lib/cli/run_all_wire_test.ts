@@ -2,6 +2,7 @@
 // run_all_test.ts: they need root (or its absence) and tcpdump.
 import assert from "node:assert/strict";
 import { RUN_ALL_PERMISSIONS, runScript } from "../testing/subprocess.ts";
+import { withoutCapability } from "../testing/unprivileged.ts";
 import { hostPosix } from "../../ffi/posix.ts";
 import { openCapture } from "../wire/capture.ts";
 import { pcapFileName } from "./pcap_dir.ts";
@@ -31,28 +32,7 @@ function captureMissing(): string | null {
 const noCapture = captureMissing();
 const noTcpdump = noCapture ?? tcpdumpMissing();
 
-/**
- * The command that runs a program without CAP_NET_RAW: nothing for a
- * normal user; for root, setpriv dropping it from the bounding and
- * inheritable sets (so the exec'd process does not regain it).
- */
-function withoutNetRaw(): string[] | null {
-  if (Deno.uid() !== 0) return [];
-  try {
-    const ok = new Deno.Command("setpriv", {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-    return ok
-      ? ["setpriv", "--bounding-set=-net_raw", "--inh-caps=-net_raw", "--"]
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-const unprivileged = Deno.build.os === "linux" ? withoutNetRaw() : null;
+const unprivileged = withoutCapability("net_raw");
 
 Deno.test({
   name: "run-all rejects an unusable --pcap directory with one line and exit 2",

@@ -1,27 +1,9 @@
 import assert from "node:assert/strict";
 import { EXPERIMENTS } from "../../experiments/mod.ts";
 import { caseId } from "../engine/scenario.ts";
-import { readResults, type Results } from "../results/format.ts";
-import { type Answer, buildAnswers } from "./answers.ts";
-
-const LINUX = readResults(
-  new URL("../../results/linux-x86_64-6.18.json", import.meta.url).pathname,
-);
-
-function answer(results: readonly Results[], id: string): Answer {
-  const found = buildAnswers(results, EXPERIMENTS).answers.find((a) =>
-    a.id === id
-  );
-  assert.ok(found, `no answer ${id}`);
-  return found;
-}
-
-/** The cell of `row` for platform column `column`. */
-function cell(a: Answer, row: string, column = 0): string {
-  const r = a.rows.find((r) => r.label === row);
-  assert.ok(r, `no row ${row} in ${a.rows.map((r) => r.label)}`);
-  return r.cells[column]!.text;
-}
+import type { Results } from "../results/format.ts";
+import { answer, cell, LINUX } from "../testing/answers.ts";
+import { buildAnswers } from "./answers.ts";
 
 /** A copy of the Linux results under another platform id. */
 function twin(id: string, edit: (r: Results) => void = () => {}): Results {

@@ -1,25 +1,6 @@
 import assert from "node:assert/strict";
-import { EXPERIMENTS } from "../../experiments/mod.ts";
-import { readResults, type Results } from "../results/format.ts";
-import { type Answer, buildAnswers } from "./answers.ts";
-
-const LINUX = readResults(
-  new URL("../../results/linux-x86_64-6.18.json", import.meta.url).pathname,
-);
-
-function answer(results: readonly Results[], id: string): Answer {
-  const found = buildAnswers(results, EXPERIMENTS).answers.find((a) =>
-    a.id === id
-  );
-  assert.ok(found, `no answer ${id}`);
-  return found;
-}
-
-function cell(a: Answer, row: string, column = 0): string {
-  const r = a.rows.find((r) => r.label === row);
-  assert.ok(r, `no row ${row} in ${a.rows.map((r) => r.label)}`);
-  return r.cells[column]!.text;
-}
+import type { Results } from "../results/format.ts";
+import { answer, cell, LINUX } from "../testing/answers.ts";
 
 /** The Linux results as a run without root would have its dead peers. */
 function unprivilegedTwin(): Results {

@@ -1,17 +1,8 @@
 import assert from "node:assert/strict";
-import { EXPERIMENTS } from "../../experiments/mod.ts";
-import { readResults } from "../results/format.ts";
-import { buildAnswers } from "./answers.ts";
-
-const LINUX = readResults(
-  new URL("../../results/linux-x86_64-6.18.json", import.meta.url).pathname,
-);
+import { answer, LINUX } from "../testing/answers.ts";
 
 Deno.test("the slow-close answer gives close()'s result and time, what the peer read, and the wire after close()", () => {
-  const a = buildAnswers([LINUX], EXPERIMENTS).answers.find((a) =>
-    a.id === "slow-close"
-  )!;
-  assert.ok(a, "no slow-close answer");
+  const a = answer([LINUX], "slow-close");
   const row = (label: string) =>
     a.rows.find((r) => r.label === label)!.cells[0]!.text;
   assert.deepEqual(a.rows.map((r) => r.label), [

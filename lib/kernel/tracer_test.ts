@@ -3,7 +3,7 @@ import { tracerMissing } from "../testing/tracer.ts";
 import { hostPosix } from "../../ffi/posix.ts";
 import { Deadline } from "../net/deadline.ts";
 import { connectLoopback } from "../net/loopback.ts";
-import { runScript } from "../testing/subprocess.ts";
+import { printedAsNobody } from "../testing/unprivileged.ts";
 import {
   instanceName,
   instancePath,
@@ -155,25 +155,11 @@ Deno.test({
       assert.ok("unavailable" in t);
       said = t.unavailable;
     } else {
-      // As nobody, with a Deno cache of its own (the script needs no npm).
-      const dir = Deno.makeTempDirSync();
-      Deno.chmodSync(dir, 0o777);
-      const script = `${dir}/probe.ts`;
-      Deno.writeTextFileSync(script, UNPRIVILEGED);
-      Deno.chmodSync(script, 0o644);
-      try {
-        const r = await runScript(
-          script,
-          ["--allow-ffi", "--allow-env", "--allow-read"],
-          [],
-          ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"],
-          { DENO_DIR: `${dir}/cache` },
-        );
-        assert.equal(r.code, 0, r.stderr);
-        said = r.stdout.trim();
-      } finally {
-        Deno.removeSync(dir, { recursive: true });
-      }
+      said = await printedAsNobody(UNPRIVILEGED, [
+        "--allow-ffi",
+        "--allow-env",
+        "--allow-read",
+      ]);
     }
     assert.match(said, /need root/);
     assert.doesNotMatch(said, /\n/);

@@ -30,7 +30,7 @@ import {
 } from "./namespaces.ts";
 import { RtnetlinkError, RtnetlinkSocket } from "./rtnetlink_socket.ts";
 import { openFdCount } from "../testing/fds.ts";
-import { runScript } from "../testing/subprocess.ts";
+import { printedAsNobody } from "../testing/unprivileged.ts";
 
 const posix = hostPosix();
 const linux = Deno.build.os === "linux";
@@ -559,31 +559,11 @@ Deno.test({
       assert.ok("unavailable" in pair, "opened without root");
       said = pair.unavailable;
     } else {
-      // As nobody, with a Deno cache of its own (the script needs no npm).
-      const dir = Deno.makeTempDirSync();
-      Deno.chmodSync(dir, 0o777);
-      const script = `${dir}/probe.ts`;
-      Deno.writeTextFileSync(script, UNPRIVILEGED);
-      Deno.chmodSync(script, 0o644);
-      try {
-        const r = await runScript(
-          script,
-          ["--allow-ffi", "--allow-env", "--allow-read"],
-          [],
-          [
-            "setpriv",
-            "--reuid=nobody",
-            "--regid=nogroup",
-            "--clear-groups",
-            "--",
-          ],
-          { DENO_DIR: `${dir}/cache` },
-        );
-        assert.equal(r.code, 0, r.stderr);
-        said = r.stdout.trim();
-      } finally {
-        Deno.removeSync(dir, { recursive: true });
-      }
+      said = await printedAsNobody(UNPRIVILEGED, [
+        "--allow-ffi",
+        "--allow-env",
+        "--allow-read",
+      ]);
     }
     assert.equal(
       said,

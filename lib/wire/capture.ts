@@ -208,25 +208,10 @@ export class LoopbackCapture implements WireTap {
     if (ifindex === null) {
       return { unavailable: "no loopback interface named lo" };
     }
+    const opened = packetSocket(posix, "");
+    if ("unavailable" in opened) return opened;
+    const fd = opened.fd;
     const c = posix.table.constants;
-    const flags = (c.SOCK_NONBLOCK ?? 0) | (c.SOCK_CLOEXEC ?? 0);
-    const opened = posix.rawSocket(
-      AF_PACKET,
-      SOCK_RAW | flags,
-      htons(ETH_P_ALL),
-    );
-    if (opened.ret < 0) {
-      const errno = opened.errno ?? "unknown error";
-      const hint = errno === "EPERM" || errno === "EACCES"
-        ? "; capturing needs CAP_NET_RAW (run as root)"
-        : "";
-      return {
-        unavailable: `socket(AF_PACKET, SOCK_RAW) failed: ${errno} (${
-          posix.strerror(errno)
-        })${hint}`,
-      };
-    }
-    const fd = opened.ret;
     // Past net.core.rmem_max with CAP_NET_ADMIN; else as much as it allows.
     if (
       posix.setIntOption(fd, c.SOL_SOCKET, SO_RCVBUFFORCE, CAPTURE_RCVBUF).ret <
@@ -275,23 +260,9 @@ export class LoopbackCapture implements WireTap {
           `capture is implemented on Linux only (AF_PACKET), not ${Deno.build.os}`,
       };
     }
-    const c = posix.table.constants;
-    const flags = (c.SOCK_NONBLOCK ?? 0) | (c.SOCK_CLOEXEC ?? 0);
-    const opened = posix.rawSocket(
-      AF_PACKET,
-      SOCK_RAW | flags,
-      htons(ETH_P_ALL),
-    );
-    if (opened.ret < 0) {
-      const errno = opened.errno ?? "unknown error";
-      return {
-        unavailable:
-          `socket(AF_PACKET, SOCK_RAW) on ${link.name} failed: ${errno} (${
-            posix.strerror(errno)
-          })`,
-      };
-    }
-    const fd = opened.ret;
+    const opened = packetSocket(posix, ` on ${link.name}`);
+    if ("unavailable" in opened) return opened;
+    const fd = opened.fd;
     const bound = posix.rawBind(
       fd,
       encodeSockaddrLl({ protocol: ETH_P_ALL, ifindex: link.ifindex }),
@@ -506,6 +477,29 @@ export class LoopbackCapture implements WireTap {
       this.#dropped += new DataView(stats.buffer).getUint32(4, true);
     }
   }
+}
+
+/**
+ * A non-blocking AF_PACKET socket for every protocol, or why not (`where`
+ * goes after the call's name: ` on esc-w`).
+ */
+function packetSocket(
+  posix: Posix,
+  where: string,
+): { fd: number } | CaptureUnavailable {
+  const c = posix.table.constants;
+  const flags = (c.SOCK_NONBLOCK ?? 0) | (c.SOCK_CLOEXEC ?? 0);
+  const opened = posix.rawSocket(AF_PACKET, SOCK_RAW | flags, htons(ETH_P_ALL));
+  if (opened.ret >= 0) return { fd: opened.ret };
+  const errno = opened.errno ?? "unknown error";
+  const hint = errno === "EPERM" || errno === "EACCES"
+    ? "; capturing needs CAP_NET_RAW (run as root)"
+    : "";
+  return {
+    unavailable: `socket(AF_PACKET, SOCK_RAW)${where} failed: ${errno} (${
+      posix.strerror(errno)
+    })${hint}`,
+  };
 }
 
 /** Replaces the socket's filter with `program`; says whether it took. */

@@ -21,6 +21,17 @@ const scope = globalThis as unknown as {
 
 const posix = hostPosix();
 
+/** An empty result for `job`, naming it. */
+function answer(job: number): void {
+  scope.postMessage({
+    kind: "trial",
+    job,
+    result: { endpoints: null, observations: { job }, error: null },
+    frames: null,
+    ms: 0,
+  });
+}
+
 scope.onmessage = (e) => {
   const message = e.data;
   switch (message.kind) {
@@ -36,19 +47,7 @@ scope.onmessage = (e) => {
       }
       if (fault === "wait") {
         const slow = message.steps.some((s) => s.op === "watch");
-        setTimeout(() => {
-          scope.postMessage({
-            kind: "trial",
-            job: message.job,
-            result: {
-              endpoints: null,
-              observations: { job: message.job },
-              error: null,
-            },
-            frames: null,
-            ms: 0,
-          });
-        }, slow ? 150 : 40);
+        setTimeout(() => answer(message.job), slow ? 150 : 40);
         return;
       }
       if (fault === "throw") {
@@ -60,17 +59,7 @@ scope.onmessage = (e) => {
         });
         return;
       }
-      scope.postMessage({
-        kind: "trial",
-        job: message.job,
-        result: {
-          endpoints: null,
-          observations: { job: message.job },
-          error: null,
-        },
-        frames: null,
-        ms: 0,
-      });
+      answer(message.job);
       return;
     }
     case "stop":
