@@ -320,11 +320,23 @@ function comparePair(
   const base = stackName(pair.baseline.platform) ?? pair.baseline.platform.id;
   const theirs = new Map(pair.baseline.cases.map((c) => [c.id, c]));
   const differences = new Map<string, CaseDifference>();
+  // A case one of the two could not run (its trials recorded nothing, and
+  // say why) is not a case both ran.
+  const couldNot = new Map<string, number>();
   for (
     const c of [...pair.results.cases].sort((a, b) => order(a.id, b.id))
   ) {
     const b = theirs.get(c.id);
     if (!b) continue;
+    const missing = [c, b].find((x) =>
+      Object.keys(x.observations).length === 0
+    );
+    if (missing) {
+      const why = missing.trials.find((t) => t.error)?.error ??
+        "no observations";
+      couldNot.set(why, (couldNot.get(why) ?? 0) + 1);
+      continue;
+    }
     const experiment = experiments.find((e) => e.name === c.experiment);
     differences.set(c.id, caseDifference(c, b, experiment, base));
   }
@@ -344,7 +356,11 @@ function comparePair(
     base,
     differences,
     groups,
-    summary: summaryText(pair, [...differences.values()]),
+    summary: summaryText(pair, [...differences.values()]) +
+      [...couldNot].map(([why, n]) =>
+        ` ${n === 1 ? "1 case" : `${n} cases`} could not run on one of ` +
+        `them: ${why}.`
+      ).join(""),
   };
 }
 

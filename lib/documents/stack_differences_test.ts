@@ -306,3 +306,24 @@ Deno.test("caseDifference() leaves the wire uncompared where a side has no wire 
     "compared on the wire: no wire evidence).",
   ]);
 });
+
+Deno.test("stacksAnswer() leaves out the cases a stack could not run, and says why", () => {
+  const other = gvisor((r) => {
+    for (const c of r.cases) {
+      if (c.experiment !== "deadpeer") continue;
+      c.observations = {};
+      c.trials = c.trials.map(() => ({
+        endpoints: null,
+        observations: {},
+        durations: {},
+        error: "not run: this system cannot move a thread between namespaces",
+      }));
+    }
+  });
+  const a = stacksAnswer([HOST, other], EXPERIMENTS)!;
+  assert.deepEqual(a.summary, [
+    "identical to linux-x86_64-6.18 (host) in all 114 cases both ran. " +
+    "12 cases could not run on one of them: not run: this system cannot " +
+    "move a thread between namespaces.",
+  ]);
+});
