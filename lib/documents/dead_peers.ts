@@ -25,17 +25,21 @@ import { showValue } from "./words.ts";
 /** The role whose detection the experiment records. */
 const WATCHER = "watcher";
 
-/** Why a case has no observations: its first trial's error. */
-export function notRunText(c: CaseResult): string | null {
+/**
+ * Why a case has no observations (its first trial's error), or `null`
+ * when it has some.
+ */
+export function whyNotRun(c: CaseResult): string | null {
   if (Object.keys(c.observations).length > 0) return null;
-  const error = c.trials.find((t) => t.error)?.error;
-  return error ? `no observations: ${error}` : "no observations";
+  return c.trials.find((t) => t.error)?.error ?? "no trial recorded anything";
 }
+
+/** A cell's text for a case that did not run: the reason is in the summary. */
+const COULD_NOT_RUN = "could not run here (see above)";
 
 /** What the watcher detected in `c`, in words. */
 function detectionText(c: CaseResult, windowS: number | null): string {
-  const missing = notRunText(c);
-  if (missing) return missing;
+  if (whyNotRun(c) !== null) return COULD_NOT_RUN;
   const o = c.observations;
   const detected = o[key(WATCHER, "detected")];
   const by = o[key(WATCHER, "detected_by")];
@@ -64,7 +68,12 @@ export function deadPeers(
   const detectors = experiment?.factors.find((f) => f.name === "detector");
   const fates = experiment?.factors.find((f) => f.name === "fate");
   if (!experiment || !detectors || !fates) return null;
-  const counts = index.map(() => ({ cases: 0, found: 0, ran: 0 }));
+  const counts = index.map(() => ({
+    cases: 0,
+    found: 0,
+    ran: 0,
+    why: new Set<string>(),
+  }));
   const rows: AnswerRow[] = [];
   for (const detector of detectors.values) {
     for (const fate of fates.values) {
@@ -74,7 +83,9 @@ export function deadPeers(
         if (!c) return { text: NOT_RUN };
         const n = counts[p]!;
         n.cases++;
-        if (!notRunText(c)) {
+        const why = whyNotRun(c);
+        if (why !== null) n.why.add(why);
+        else {
           n.ran++;
           if (c.observations[key(WATCHER, "detected")] !== "none") n.found++;
         }
@@ -99,15 +110,16 @@ export function deadPeers(
       "watcher's socket gave, the call that showed it first, and the time " +
       "from the fate, as the trials measured it.",
     rowHeading: "detector: fate",
-    summary: counts.map((n) =>
-      n.cases === 0
-        ? ""
-        : n.ran === 0
-        ? `none of the ${n.cases} cases could run here.`
-        : `${n.found} of ${n.ran} cases that ran found the dead peer ` +
-          `within the window` +
-          (n.ran < n.cases ? `; ${n.cases - n.ran} could not run.` : ".")
-    ),
+    summary: counts.map((n) => {
+      if (n.cases === 0) return "";
+      const why = [...n.why].join("; ");
+      if (n.ran === 0) {
+        return `none of the ${n.cases} cases could run here: ${why}.`;
+      }
+      return `${n.found} of ${n.ran} cases that ran found the dead peer ` +
+        `within the window` +
+        (n.ran < n.cases ? `; ${n.cases - n.ran} could not run: ${why}.` : ".");
+    }),
     rows,
   };
 }

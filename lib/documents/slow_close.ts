@@ -18,7 +18,7 @@ import {
   type Draft,
   NOT_RUN,
 } from "./answer.ts";
-import { notRunText } from "./dead_peers.ts";
+import { whyNotRun } from "./dead_peers.ts";
 import { trialDurations } from "./durations.ts";
 import { showValue } from "./words.ts";
 
@@ -78,8 +78,8 @@ function wireAfterClose(c: CaseResult, side: string): string | null {
 }
 
 function cellText(c: CaseResult, experiment: Experiment): string {
-  const missing = notRunText(c);
-  if (missing) return missing;
+  const missing = whyNotRun(c);
+  if (missing !== null) return `could not run: ${missing}`;
   const o = c.observations;
   const time = trialDurations(c, key(ACTOR, "close"));
   const unstable = c.stable ? "" : " (trials disagree)";

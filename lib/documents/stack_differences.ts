@@ -328,13 +328,16 @@ function comparePair(
   ) {
     const b = theirs.get(c.id);
     if (!b) continue;
-    const missing = [c, b].find((x) =>
-      Object.keys(x.observations).length === 0
-    );
+    const missing = [
+      { c, platform: pair.results.platform },
+      { c: b, platform: pair.baseline.platform },
+    ].find((x) => Object.keys(x.c.observations).length === 0);
     if (missing) {
-      const why = missing.trials.find((t) => t.error)?.error ??
-        "no observations";
-      couldNot.set(why, (couldNot.get(why) ?? 0) + 1);
+      const where = stackName(missing.platform) ?? missing.platform.id;
+      const why = missing.c.trials.find((t) => t.error)?.error ??
+        "no trial recorded anything";
+      const said = `on ${where}: ${why}`;
+      couldNot.set(said, (couldNot.get(said) ?? 0) + 1);
       continue;
     }
     const experiment = experiments.find((e) => e.name === c.experiment);
@@ -357,9 +360,8 @@ function comparePair(
     differences,
     groups,
     summary: summaryText(pair, [...differences.values()]) +
-      [...couldNot].map(([why, n]) =>
-        ` ${n === 1 ? "1 case" : `${n} cases`} could not run on one of ` +
-        `them: ${why}.`
+      [...couldNot].map(([said, n]) =>
+        ` ${n === 1 ? "1 case" : `${n} cases`} could not run ${said}.`
       ).join(""),
   };
 }

@@ -323,7 +323,7 @@ Deno.test("stacksAnswer() leaves out the cases a stack could not run, and says w
   const a = stacksAnswer([HOST, other], EXPERIMENTS)!;
   assert.deepEqual(a.summary, [
     "identical to linux-x86_64-6.18 (host) in all 114 cases both ran. " +
-    "12 cases could not run on one of them: not run: this system cannot " +
-    "move a thread between namespaces.",
+    "12 cases could not run on gvisor: not run: this system cannot move a " +
+    "thread between namespaces.",
   ]);
 });
