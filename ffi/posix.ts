@@ -86,7 +86,11 @@ export class SyscallError extends Error {
 /** Something told of every fd a {@linkcode Posix} opens and closes. */
 export interface FdTracker {
   opened(fd: number): void;
-  closed(fd: number): void;
+  /**
+   * Told before `fd` is closed; `false` means someone else has taken the
+   * fd over and closes it (then {@linkcode Posix.close} must not).
+   */
+  closed(fd: number): boolean | void;
 }
 
 /** The socket API of one OS, over its libc. */
@@ -423,8 +427,13 @@ export class Posix {
     return this.#outcome(this.#libc.shutdown(fd, value));
   }
 
+  /**
+   * `close(fd)`; where the fd tracker says another thread has taken `fd`
+   * over (a stopped worker's cleanup), it is left to that thread and the
+   * outcome is EBADF, as for an fd already closed.
+   */
   close(fd: number): Outcome {
-    this.#tracker?.closed(fd);
+    if (this.#tracker?.closed(fd) === false) return { ret: -1, errno: "EBADF" };
     return this.#outcome(this.#libc.close(fd));
   }
 

@@ -8,7 +8,12 @@
  *
  * An fd is struck from the ledger before `close()`: a worker stopped in
  * between leaks that one fd, but the main thread never closes a number the
- * kernel may already have given to someone else.
+ * kernel may already have given to someone else. The main thread takes a
+ * stopped worker's fds over by marking their slots (a tombstone, the fd's
+ * entry negated) rather than freeing them: a worker that is still running
+ * for a moment after `terminate()` then finds its fd taken and does not
+ * close it too, so no fd is closed twice (a second close could hit a
+ * number reused meanwhile, e.g. by a Deno runtime's own event fd).
  *
  * @module
  */
@@ -32,7 +37,7 @@ export class FdLedger implements FdTracker {
     this.#slots = new Int32Array(buffer);
   }
 
-  /** Notes `fd` as open. */
+  /** Notes `fd` as open (a number taken over before is free again). */
   opened(fd: number): void {
     for (let i = 0; i < this.#slots.length; i++) {
       if (Atomics.compareExchange(this.#slots, i, 0, fd + 1) === 0) return;
@@ -40,21 +45,42 @@ export class FdLedger implements FdTracker {
     throw new RangeError(`fd ledger full: more than ${LEDGER_SLOTS} fds open`);
   }
 
-  /** Strikes `fd` out (before it is closed). */
-  closed(fd: number): void {
+  /**
+   * Strikes `fd` out before it is closed; says whether the caller may
+   * close it: `false` when the main thread has taken it over
+   * ({@linkcode takeOver}).
+   */
+  closed(fd: number): boolean {
     for (let i = 0; i < this.#slots.length; i++) {
       if (Atomics.compareExchange(this.#slots, i, fd + 1, 0) === fd + 1) {
-        return;
+        return true;
       }
     }
+    return !this.#slots.includes(-(fd + 1));
   }
 
-  /** The descriptors noted as open, in slot order. */
+  /**
+   * For the main thread, once the worker is stopped: the fds the ledger
+   * still held, each now marked as taken over, so the worker never closes
+   * them itself; the caller closes every one.
+   */
+  takeOver(): number[] {
+    const fds: number[] = [];
+    for (let i = 0; i < this.#slots.length; i++) {
+      const v = Atomics.load(this.#slots, i);
+      if (v > 0 && Atomics.compareExchange(this.#slots, i, v, -v) === v) {
+        fds.push(v - 1);
+      }
+    }
+    return fds;
+  }
+
+  /** The descriptors noted as open (not taken over), in slot order. */
   held(): number[] {
     const fds: number[] = [];
     for (let i = 0; i < this.#slots.length; i++) {
       const v = Atomics.load(this.#slots, i);
-      if (v !== 0) fds.push(v - 1);
+      if (v > 0) fds.push(v - 1);
     }
     return fds;
   }

@@ -38,3 +38,28 @@ Deno.test("a Posix that tracks fds notes every socket it opens and strikes it be
     posix.trackFds(null);
   }
 });
+
+Deno.test("an fd the main thread has taken over is never closed by the worker too", () => {
+  const posix = hostPosix();
+  const ledger = new FdLedger();
+  const main = new FdLedger(ledger.buffer);
+  posix.trackFds(ledger);
+  let fd = -1;
+  try {
+    fd = unwrap(posix, "socket", posix.socket("inet"));
+    // The worker is stopped: the main thread takes its fds over...
+    assert.deepEqual(main.takeOver(), [fd]);
+    assert.deepEqual(main.held(), []);
+    assert.deepEqual(main.takeOver(), []); // a second cleanup finds none
+    // ...and the worker, still running for a moment, leaves it alone.
+    assert.deepEqual(posix.close(fd), { ret: -1, errno: "EBADF" });
+    assert.notEqual(posix.fileStatusFlags(fd).errno, "EBADF", "still open");
+    // An fd the ledger never held is closed as usual.
+    const other = unwrap(posix, "socket", posix.socket("inet"));
+    assert.equal(ledger.closed(other), true);
+    assert.equal(posix.close(other).ret, 0);
+  } finally {
+    posix.trackFds(null);
+    if (fd >= 0) posix.close(fd); // the main thread's close
+  }
+});

@@ -188,6 +188,13 @@ export function workersFor(
 
 const TRIAL_WORKER = new URL("./trial_worker.ts", import.meta.url);
 
+/**
+ * How long a worker may take to load its module and say it is ready: far
+ * more than the 0.1 s to 2 s it takes, since `deno test` type-checks a
+ * worker's module where no cache has it yet, every worker at once.
+ */
+const WORKER_START_MS = 300_000;
+
 /** How long a worker has to close its capture and end once asked. */
 const STOP_MS = 5000;
 
@@ -320,6 +327,8 @@ interface Slot {
   readonly ledger: FdLedger;
   job: Job | null;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether the worker has said it is ready (its module loaded). */
+  ready: boolean;
   /** Resolves once the worker has stopped (or was stopped). */
   ended: PromiseWithResolvers<void>;
 }
@@ -399,7 +408,15 @@ class Pool {
       worker,
       ledger,
       job: null,
-      timer: undefined,
+      timer: setTimeout(
+        () =>
+          this.#fail(
+            slot,
+            `trial worker did not start within ${WORKER_START_MS} ms`,
+          ),
+        WORKER_START_MS,
+      ),
+      ready: false,
       ended: Promise.withResolvers<void>(),
     };
     this.#slots.add(slot);
@@ -455,6 +472,20 @@ class Pool {
     }
     slot.job = job;
     this.options.onStart?.(job.c, job.trial);
+    // A worker still loading has its start deadline running; the trial's
+    // budget starts once it is ready.
+    if (slot.ready) this.#arm(slot, job);
+    this.#post(slot, {
+      kind: "trial",
+      job: job.index,
+      steps: job.steps,
+      network: job.c.experiment.network ?? "loopback",
+    });
+  }
+
+  /** Starts `job`'s budget on `slot`: past it, the worker is stopped. */
+  #arm(slot: Slot, job: Job): void {
+    clearTimeout(slot.timer);
     const budget = (this.options.budgetMs ??
       ((s) => trialBudgetMs(s, this.options.trial.waitMs)))(job.steps);
     slot.timer = setTimeout(
@@ -465,17 +496,13 @@ class Pool {
         ),
       budget,
     );
-    this.#post(slot, {
-      kind: "trial",
-      job: job.index,
-      steps: job.steps,
-      network: job.c.experiment.network ?? "loopback",
-    });
   }
 
   #receive(slot: Slot, message: FromWorker): void {
     if (message.kind === "ready") {
       if (--this.#unready === 0) this.readyAt = performance.now();
+      slot.ready = true;
+      if (slot.job) this.#arm(slot, slot.job);
       return;
     }
     clearTimeout(slot.timer);
@@ -566,12 +593,10 @@ class Pool {
     clearTimeout(slot.timer);
     slot.worker.terminate();
     const cleanUp = () => {
-      // Struck out first, so the second cleanup never closes a number
-      // the kernel may have given to someone else since.
-      for (const fd of slot.ledger.held()) {
-        slot.ledger.closed(fd);
-        this.#close(fd);
-      }
+      // Taken over first (lib/engine/fd_ledger.ts), so neither the worker,
+      // still running for a moment, nor the second cleanup closes a
+      // number the kernel may have given to someone else since.
+      for (const fd of slot.ledger.takeOver()) this.#close(fd);
     };
     cleanUp();
     if (forced) {

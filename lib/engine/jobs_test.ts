@@ -12,6 +12,8 @@ import { expandCases, type Experiment, type Step } from "./scenario.ts";
 import { DEFAULT_TRIAL_OPTIONS, type TrialOptions } from "./trial.ts";
 
 const posix = hostPosix();
+import { SLOW_START_WAIT_MS } from "./testdata/slow_start.ts";
+
 const MISBEHAVING = new URL(
   "./testdata/misbehaving_worker.ts",
   import.meta.url,
@@ -333,4 +335,19 @@ Deno.test("without a tracer every trial says why it has no transitions, serially
       }
     }
   }
+});
+
+Deno.test("a trial's budget starts once its worker is ready, not while the worker loads", async () => {
+  // These workers take 200 ms to say they are ready, as one whose module
+  // is type-checked first would; each trial answers at once.
+  const out = await runCases(posix, expandCases(toy(["a", "b", "c", "d"])), {
+    jobs: 2,
+    trials: 1,
+    trial: { ...TOY_OPTIONS, waitMs: SLOW_START_WAIT_MS },
+    workerUrl: MISBEHAVING,
+    trialsPerWorker: 1,
+    budgetMs: () => 30,
+  });
+  assert.equal(out.stopped, 0);
+  for (const c of out.cases) assert.equal(c.trials[0]!.error, null, c.id);
 });

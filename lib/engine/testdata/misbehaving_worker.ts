@@ -3,7 +3,9 @@
  * trials and stop as the real one does, except for the trials whose steps
  * start with a marker step naming a fault: `hang` opens a socket (noted in
  * its ledger) and spins forever, `throw` fails outside the engine, and
- * `wait` answers after 40 ms (a slow step's trial after 150 ms). Every other trial gets an empty result naming
+ * `wait` answers after 40 ms (a slow step's trial after 150 ms). A setup
+ * whose `waitMs` is {@linkcode SLOW_START_WAIT_MS} says it is ready only
+ * 200 ms later, as a worker whose module loads slowly would. Every other trial gets an empty result naming
  * its job.
  *
  * @module
@@ -11,6 +13,7 @@
 
 import { hostPosix, unwrap } from "../../../ffi/posix.ts";
 import { FdLedger } from "../fd_ledger.ts";
+import { SLOW_START_WAIT_MS } from "./slow_start.ts";
 import type { FromWorker, ToWorker } from "../worker_protocol.ts";
 
 const scope = globalThis as unknown as {
@@ -32,12 +35,25 @@ function answer(job: number): void {
   });
 }
 
+/** Resolves once the setup is done: everything after it waits for it. */
+let loaded: Promise<void> = Promise.resolve();
+
 scope.onmessage = (e) => {
   const message = e.data;
+  if (message.kind === "setup") {
+    posix.trackFds(new FdLedger(message.ledger));
+    const ms = message.options.waitMs === SLOW_START_WAIT_MS ? 200 : 0;
+    loaded = new Promise((resolve) => setTimeout(resolve, ms));
+    loaded.then(() => scope.postMessage({ kind: "ready" }));
+    return;
+  }
+  loaded.then(() => handle(message));
+};
+
+/** Everything but the setup, once the worker has "loaded". */
+function handle(message: ToWorker): void {
   switch (message.kind) {
     case "setup":
-      posix.trackFds(new FdLedger(message.ledger));
-      scope.postMessage({ kind: "ready" });
       return;
     case "trial": {
       const fault = (message.steps[0] as { as?: string } | undefined)?.as;
@@ -66,4 +82,4 @@ scope.onmessage = (e) => {
       scope.postMessage({ kind: "stopped", dropped: 0 });
       scope.close();
   }
-};
+}
