@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Experiment } from "../engine/scenario.ts";
 import type { CaseResult, Platform } from "../results/format.ts";
 
 /** One cell: its text, and the case it comes from (to link), if any. */
@@ -49,3 +50,28 @@ export type CaseIndex = readonly ReadonlyMap<string, CaseResult>[];
 
 /** Text of a platform that has not run a case. */
 export const NOT_RUN = "not run";
+
+/**
+ * The experiment `name` of `experiments` and the values of its `factors`,
+ * in that order; `null` when it or one of the factors is missing (an
+ * answer about it is then left out).
+ */
+export function experimentFactors<const F extends readonly string[]>(
+  experiments: readonly Experiment[],
+  name: string,
+  factors: F,
+): {
+  experiment: Experiment;
+  values: { readonly [K in keyof F]: readonly string[] };
+} | null {
+  const experiment = experiments.find((e) => e.name === name);
+  if (!experiment) return null;
+  const values = factors.map((f) =>
+    experiment.factors.find((x) => x.name === f)?.values
+  );
+  if (values.some((v) => v === undefined)) return null;
+  return {
+    experiment,
+    values: values as unknown as { readonly [K in keyof F]: readonly string[] },
+  };
+}

@@ -17,6 +17,7 @@ import {
   type AnswerRow,
   type CaseIndex,
   type Draft,
+  experimentFactors,
   NOT_RUN,
 } from "./answer.ts";
 import { trialDurations } from "./durations.ts";
@@ -64,10 +65,12 @@ export function deadPeers(
   index: CaseIndex,
   experiments: readonly Experiment[],
 ): Draft | null {
-  const experiment = experiments.find((e) => e.name === "deadpeer");
-  const detectors = experiment?.factors.find((f) => f.name === "detector");
-  const fates = experiment?.factors.find((f) => f.name === "fate");
-  if (!experiment || !detectors || !fates) return null;
+  const found = experimentFactors(experiments, "deadpeer", [
+    "detector",
+    "fate",
+  ]);
+  if (!found) return null;
+  const { experiment, values: [detectors, fates] } = found;
   const counts = index.map(() => ({
     cases: 0,
     found: 0,
@@ -75,8 +78,8 @@ export function deadPeers(
     why: new Set<string>(),
   }));
   const rows: AnswerRow[] = [];
-  for (const detector of detectors.values) {
-    for (const fate of fates.values) {
+  for (const detector of detectors) {
+    for (const fate of fates) {
       const id = caseId(experiment.name, { detector, fate });
       const cells = index.map((cases, p): AnswerCell => {
         const c = cases.get(id);

@@ -1,21 +1,16 @@
 import assert from "node:assert/strict";
 import type { Results } from "../results/format.ts";
-import { answer, cell, LINUX } from "../testing/answers.ts";
+import { answer, cell, couldNotRun, LINUX } from "../testing/answers.ts";
 
 /** The Linux results as a run without root would have its dead peers. */
 function unprivilegedTwin(): Results {
   const copy = structuredClone(LINUX);
   copy.platform.id = "linux-x86_64-unprivileged";
-  for (const c of copy.cases) {
-    if (c.experiment !== "deadpeer") continue;
-    c.observations = {};
-    c.trials = c.trials.map(() => ({
-      endpoints: null,
-      observations: {},
-      durations: {},
-      error: "not run: network namespaces need root (CAP_SYS_ADMIN)",
-    }));
-  }
+  couldNotRun(
+    copy,
+    "deadpeer",
+    "not run: network namespaces need root (CAP_SYS_ADMIN)",
+  );
   return copy;
 }
 

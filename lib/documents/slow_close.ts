@@ -16,6 +16,7 @@ import {
   type AnswerRow,
   type CaseIndex,
   type Draft,
+  experimentFactors,
   NOT_RUN,
 } from "./answer.ts";
 import { whyNotRun } from "./dead_peers.ts";
@@ -98,13 +99,15 @@ export function slowClose(
   index: CaseIndex,
   experiments: readonly Experiment[],
 ): Draft | null {
-  const experiment = experiments.find((e) => e.name === "slowclose");
-  const lingers = experiment?.factors.find((f) => f.name === "linger");
-  const blocking = experiment?.factors.find((f) => f.name === "blocking");
-  if (!experiment || !lingers || !blocking) return null;
+  const found = experimentFactors(experiments, "slowclose", [
+    "linger",
+    "blocking",
+  ]);
+  if (!found) return null;
+  const { experiment, values: [lingers, blocking] } = found;
   const rows: AnswerRow[] = [];
-  for (const linger of lingers.values) {
-    for (const mode of blocking.values) {
+  for (const linger of lingers) {
+    for (const mode of blocking) {
       const id = caseId(experiment.name, { linger, blocking: mode });
       const cells = index.map((cases): AnswerCell => {
         const c = cases.get(id);

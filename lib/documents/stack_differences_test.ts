@@ -14,6 +14,7 @@ import {
   stackPairs,
   stacksAnswer,
 } from "./stack_differences.ts";
+import { couldNotRun } from "../testing/answers.ts";
 
 const HOST = readResults(
   new URL("../../results/linux-x86_64-6.18.json", import.meta.url).pathname,
@@ -308,18 +309,13 @@ Deno.test("caseDifference() leaves the wire uncompared where a side has no wire 
 });
 
 Deno.test("stacksAnswer() leaves out the cases a stack could not run, and says why", () => {
-  const other = gvisor((r) => {
-    for (const c of r.cases) {
-      if (c.experiment !== "deadpeer") continue;
-      c.observations = {};
-      c.trials = c.trials.map(() => ({
-        endpoints: null,
-        observations: {},
-        durations: {},
-        error: "not run: this system cannot move a thread between namespaces",
-      }));
-    }
-  });
+  const other = gvisor((r) =>
+    couldNotRun(
+      r,
+      "deadpeer",
+      "not run: this system cannot move a thread between namespaces",
+    )
+  );
   const a = stacksAnswer([HOST, other], EXPERIMENTS)!;
   assert.deepEqual(a.summary, [
     "identical to linux-x86_64-6.18 (host) in all 114 cases both ran. " +

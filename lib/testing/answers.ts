@@ -10,6 +10,28 @@ import { EXPERIMENTS } from "../../experiments/mod.ts";
 import { type Answer, buildAnswers } from "../documents/answers.ts";
 import { readResults, type Results } from "../results/format.ts";
 
+/**
+ * Makes every case of `experiment` in `results` one that could not run:
+ * no observations, and each trial's error `why`, as a run without the
+ * privilege or the kernel interface records them.
+ */
+export function couldNotRun(
+  results: Results,
+  experiment: string,
+  why: string,
+): void {
+  for (const c of results.cases) {
+    if (c.experiment !== experiment) continue;
+    c.observations = {};
+    c.trials = c.trials.map(() => ({
+      endpoints: null,
+      observations: {},
+      durations: {},
+      error: why,
+    }));
+  }
+}
+
 /** The committed results of the Linux host these answers are tested on. */
 export const LINUX: Results = readResults(
   new URL("../../results/linux-x86_64-6.18.json", import.meta.url).pathname,
