@@ -293,6 +293,18 @@ async function wholeRun(
   return { wallMs, figures, traced, trialCount };
 }
 
+/** The run whose wall time is the median of `runs` (not empty). */
+function medianRun(runs: readonly WholeRun[]): WholeRun {
+  return [...runs].sort((a, b) => a.wallMs - b.wallMs)[
+    Math.floor(runs.length / 2)
+  ]!;
+}
+
+/** Milliseconds as seconds to the hundredth: `5.66 s`. */
+function secondsText(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
 /** The experiments the jobs comparison runs (the issue's 102 cases). */
 const JOBS_CASES = ["article", "teardown"];
 
@@ -319,11 +331,8 @@ async function timeSlow(
     Deno.removeSync(dir, { recursive: true });
   }
   const walls = runs.map((r) => r.wallMs);
-  const mid = [...runs].sort((a, b) => a.wallMs - b.wallMs)[
-    Math.floor(runs.length / 2)
-  ]!;
-  const s = (ms: number | null) =>
-    ms === null ? "-" : `${(ms / 1000).toFixed(2)} s`;
+  const mid = medianRun(runs);
+  const s = secondsText;
   return [
     wrapText(
       `run-all ${SLOW_CASES.map((n) => `--only ${n}`).join(" ")} ` +
@@ -363,11 +372,9 @@ async function timeJobs(
     Deno.removeSync(dir, { recursive: true });
   }
   const ratios = serial.map((s, i) => s.wallMs / concurrent[i]!.wallMs);
-  const mid = (runs: WholeRun[]) =>
-    [...runs].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(runs.length / 2)]!;
-  const [a, b] = [mid(serial), mid(concurrent)];
+  const [a, b] = [medianRun(serial), medianRun(concurrent)];
   const ms = (n: number | null) => n === null ? "-" : `${Math.round(n)} ms`;
-  const s = (n: number) => `${(n / 1000).toFixed(2)} s`;
+  const s = secondsText;
   const range = (runs: WholeRun[]) =>
     `${s(Math.min(...runs.map((r) => r.wallMs)))}–${
       s(Math.max(...runs.map((r) => r.wallMs)))

@@ -15,6 +15,13 @@
  * wait ends, or the engine closes the next socket, the receiving socket
  * takes it in (gVisor hands segments to sockets asynchronously).
  *
+ * An experiment whose `network` is `namespaces` gets a trial of its own
+ * between two network namespaces joined by a veth pair
+ * (`lib/net/namespaces.ts`): the listener is made in the peer's, the
+ * client in the watcher's, the wire is captured on the watcher's link, the
+ * leftovers are read in both, nothing is traced, and the engine's own
+ * closing is abortive, so that no orphan keeps the namespaces alive.
+ *
  * @module
  */
 
@@ -37,11 +44,7 @@ import {
   waitTeardown,
   waitUntil,
 } from "../net/teardown_wait.ts";
-import {
-  type CaptureUnavailable,
-  LoopbackCapture,
-  type WireTap,
-} from "../wire/capture.ts";
+import { LoopbackCapture, type WireTap } from "../wire/capture.ts";
 import type { Frame, Segment } from "../wire/segments.ts";
 import { observationKey as key } from "./keys.ts";
 import { type Observation, observe, pollEverything } from "./observers.ts";
@@ -53,6 +56,7 @@ import {
 } from "./scenario.ts";
 import {
   NamespacePair,
+  type NamespacesUnavailable,
   PEER_ADDRESS,
   WATCHER_LINK,
 } from "../net/namespaces.ts";
@@ -703,9 +707,12 @@ function closeInTurn(ctx: Context): string | null {
 }
 
 /**
- * Runs `steps` on a fresh loopback connection. Never throws for what
- * happens on the network: a missed deadline or failed call becomes `error`.
- * Every socket opened is closed before it returns.
+ * Runs `steps` on a fresh connection: over loopback, or between two
+ * namespaces of the trial's own where `options.network` says so (where
+ * they cannot be made, the trial's error says `not run: <why>`). Never
+ * throws for what happens on the network: a missed deadline or failed call
+ * becomes `error`. Every socket, capture and namespace it opened is closed
+ * before it returns.
  */
 export function runTrial(
   posix: Posix,
@@ -715,7 +722,7 @@ export function runTrial(
   if (options.network !== "namespaces") {
     return runOn(posix, steps, options, null);
   }
-  let link: NamespacePair | CaptureUnavailable;
+  let link: NamespacePair | NamespacesUnavailable;
   try {
     link = NamespacePair.open(posix);
   } catch (e) {
@@ -773,6 +780,7 @@ export const LINK_NOT_TRACED =
   "trials between network namespaces are not traced: trials side by side " +
   "there hold the same addresses and may pick the same ports";
 
+/** Runs `steps` on a connection made over `link`, or over loopback. */
 function runOn(
   posix: Posix,
   steps: readonly Step[],
